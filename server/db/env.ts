@@ -1,0 +1,18 @@
+import { z } from "zod";
+
+/** The database URL, validated once. Default: an embedded SQLite file under data/. */
+const DatabaseUrl = z
+  .string()
+  .refine((url) => url.startsWith("file:") || /^postgres(ql)?:\/\//.test(url), {
+    message: "DATABASE_URL must be a SQLite file: URL or a postgres:// URL",
+  });
+
+export type DatabaseKind = "sqlite" | "postgresql";
+
+export function databaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return DatabaseUrl.parse(env.DATABASE_URL ?? "file:./data/reco.db");
+}
+
+export function databaseKind(url: string): DatabaseKind {
+  return url.startsWith("file:") ? "sqlite" : "postgresql";
+}
