@@ -1,0 +1,20 @@
+import { notFound } from "next/navigation";
+import { Chat } from "@/components/chat/chat";
+import { currentVisitor } from "@/server/chat/visitor-session";
+import { getConversation } from "@/server/conversations/queries";
+import { activeFeedback } from "@/server/feedback/feedback";
+
+export const dynamic = "force-dynamic";
+
+export default async function ConversationPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const visitor = await currentVisitor();
+  if (!visitor) notFound();
+  const conversation = await getConversation(visitor.db, { id, userId: visitor.userId });
+  if (!conversation) notFound();
+  const recommendationIds = conversation.messages.flatMap((m) =>
+    m.parts.flatMap((p) => (p.type === "data-item" ? [p.data.recommendationId] : [])),
+  );
+  const feedback = await activeFeedback(visitor.db, { userId: visitor.userId, recommendationIds });
+  return <Chat key={id} id={id} initialMessages={conversation.messages} initialFeedback={feedback} />;
+}

@@ -1,0 +1,40 @@
+import Link from "next/link";
+import { currentVisitor } from "@/server/chat/visitor-session";
+import { listConversations } from "@/server/conversations/queries";
+import { ConversationLink } from "./conversation-link";
+import { SidebarFrame } from "./sidebar-frame";
+
+/** The visitor's conversations, newest first. */
+export async function Sidebar() {
+  const visitor = await currentVisitor();
+  const conversations = visitor ? await listConversations(visitor.db, { userId: visitor.userId }) : [];
+  return (
+    <SidebarFrame>
+      <div className="flex items-center justify-between px-3 py-3">
+        <Link href="/" className="text-base font-semibold tracking-tight">
+          Reco
+        </Link>
+        <Link
+          href="/"
+          data-testid="new-chat"
+          className="rounded-lg border border-neutral-300 px-2.5 py-1 text-sm hover:bg-neutral-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-500 dark:border-neutral-700 dark:hover:bg-neutral-800"
+        >
+          New chat
+        </Link>
+      </div>
+      <nav aria-label="Conversations" className="flex-1 overflow-y-auto px-2 pb-3">
+        {conversations.length === 0 ? (
+          <p className="px-2 py-4 text-sm text-neutral-500">No conversations yet.</p>
+        ) : (
+          <ul className="space-y-0.5" data-testid="conversation-list">
+            {conversations.map((c) => (
+              <li key={c.id}>
+                <ConversationLink id={c.id} title={c.title} />
+              </li>
+            ))}
+          </ul>
+        )}
+      </nav>
+    </SidebarFrame>
+  );
+}

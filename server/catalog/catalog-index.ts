@@ -1,0 +1,106 @@
+import type { Db } from "../db/client";
+import { Prisma } from "../db/generated/sqlite/client";
+
+/**
+ * An in-memory index of one catalog: titles for linking, genres for constraints, and
+ * popularity for ranking. 10k items take a few MB; it is rebuilt when the catalog changes.
+ */
+
+export type CatalogEntry = {
+  id: number;
+  title: string;
+  /** Title normalised for matching: lower case, no punctuation, no series suffix, no leading article. */
+  key: string;
+  year: number | null;
+  creators: string | null;
+  genres: string[];
+  /** Number of positive interactions (ratings ≥ 4, to-read, likes, saves, clicks). */
+  popularity: number;
+};
+
+export type CatalogIndex = {
+  catalog: string;
+  entries: CatalogEntry[];
+  byId: Map<number, CatalogEntry>;
+  /** Every genre tag that occurs in the catalog. */
+  genres: Set<string>;
+  /** Identifies the catalog's state the index was built from. */
+  stamp: string;
+};
+
+const ARTICLE = /^(the|a|an) /;
+
+export function normalizeTitle(title: string): string {
+  return title
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/\s*\([^)]*#[^)]*\)\s*$/, "") // "(Harry Potter, #1)" series suffixes
+    .replace(/[^\p{L}\p{N}]+/gu, " ")
+    .trim()
+    .replace(ARTICLE, "");
+}
+
+export function splitGenres(genres: string | null): string[] {
+  return genres ? genres.split("|").filter(Boolean) : [];
+}
+
+/** SQL that counts an interaction as a positive signal (ratings 4+, to-read, likes, ...). */
+export function positiveInteraction(alias: string): Prisma.Sql {
+  return Prisma.raw(
+    `((${alias}.kind = 'rating' AND ${alias}.value >= 4) OR ${alias}.kind IN ('to_read', 'view', 'click', 'like', 'save'))`,
+  );
+}
+
+async function catalogStamp(db: Db, catalog: string): Promise<string> {
+  const [items, latest, interactions] = await Promise.all([
+    db.item.count({ where: { catalog } }),
+    db.item.findFirst({ where: { catalog }, orderBy: { updatedAt: "desc" }, select: { updatedAt: true } }),
+    db.interaction.count({ where: { item: { catalog } } }),
+  ]);
+  return `${items}:${latest?.updatedAt.getTime() ?? 0}:${interactions}`;
+}
+
+async function buildIndex(db: Db, catalog: string, stamp: string): Promise<CatalogIndex> {
+  const [items, counts] = await Promise.all([
+    db.item.findMany({
+      where: { catalog },
+      select: { id: true, title: true, year: true, creators: true, genres: true },
+    }),
+    db.$queryRaw<{ itemId: number | bigint; n: number | bigint }[]>`
+      SELECT i.item_id AS "itemId", COUNT(*) AS n FROM interactions i
+      JOIN items it ON it.id = i.item_id
+      WHERE it.catalog = ${catalog} AND ${positiveInteraction("i")}
+      GROUP BY i.item_id`,
+  ]);
+  const popularity = new Map(counts.map((c) => [Number(c.itemId), Number(c.n)]));
+  const entries = items.map((item) => ({
+    id: item.id,
+    title: item.title,
+    key: normalizeTitle(item.title),
+    year: item.year,
+    creators: item.creators,
+    genres: splitGenres(item.genres),
+    popularity: popularity.get(item.id) ?? 0,
+  }));
+  return {
+    catalog,
+    entries,
+    byId: new Map(entries.map((e) => [e.id, e])),
+    genres: new Set(entries.flatMap((e) => e.genres)),
+    stamp,
+  };
+}
+
+const cache = new Map<string, { index: CatalogIndex; checkedAt: number }>();
+const RECHECK_MS = 5_000;
+
+/** The index for a catalog, rebuilt when items or interactions have changed since it was built. */
+export async function getCatalogIndex(db: Db, catalog: string): Promise<CatalogIndex> {
+  const cached = cache.get(catalog);
+  if (cached && Date.now() - cached.checkedAt < RECHECK_MS) return cached.index;
+  const stamp = await catalogStamp(db, catalog);
+  const index = cached?.index.stamp === stamp ? cached.index : await buildIndex(db, catalog, stamp);
+  cache.set(catalog, { index, checkedAt: Date.now() });
+  return index;
+}

@@ -1,0 +1,16 @@
+/** How the chat talks about a catalog's items and the people who interact with them. */
+export type CatalogNouns = { item: string; items: string; people: string };
+
+const NOUNS: Record<string, CatalogNouns> = {
+  goodbooks: { item: "book", items: "books", people: "readers" },
+  movielens: { item: "movie", items: "movies", people: "viewers" },
+};
+
+export function catalogNouns(catalog: string): CatalogNouns {
+  return NOUNS[catalog] ?? { item: "item", items: "items", people: "people" };
+}
+
+/** The catalog the chat recommends from (the shipped demo by default). */
+export function activeCatalog(env: NodeJS.ProcessEnv = process.env): string {
+  return env.RECO_CATALOG?.trim() || "goodbooks";
+}

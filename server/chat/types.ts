@@ -1,0 +1,32 @@
+import type { UIMessage } from "ai";
+
+/** One recommended item as the chat renders it (sent as a typed `data-item` part). */
+export type ItemCard = {
+  recommendationId: string;
+  itemId: number;
+  rank: number;
+  title: string;
+  creators: string | null;
+  year: number | null;
+  genres: string[];
+  /** Why the item was a candidate, e.g. "readers of Dune also read it". */
+  reason: string;
+  /** Short explanation shown on the card. */
+  explanation: string;
+  score: number;
+  /** Which recommender produced it ("baseline:cooccurrence", "baseline:popularity", or a model version). */
+  source: string;
+};
+
+/** A plain notice shown under an answer (e.g. which recommender answered). */
+export type Notice = { level: "info" | "warning"; text: string };
+
+export type ChatDataParts = { item: ItemCard; notice: Notice };
+
+export type ChatMessage = UIMessage<never, ChatDataParts>;
+
+export const FEEDBACK_KINDS = ["thumbs_up", "thumbs_down", "save", "not_interested", "click"] as const;
+export type FeedbackKindName = (typeof FEEDBACK_KINDS)[number];
+
+/** Limits on what a visitor may send in one turn. */
+export const MAX_MESSAGE_CHARS = 2000;

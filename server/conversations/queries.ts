@@ -1,0 +1,107 @@
+import type { Db } from "../db/client";
+import type { ChatMessage } from "../chat/types";
+import type { Prisma } from "../db/generated/sqlite/client";
+
+// UI message parts are plain JSON; Prisma's input type cannot see that through the union.
+const asJson = (parts: ChatMessage["parts"]) => parts as unknown as Prisma.InputJsonArray;
+
+/**
+ * Every read and write of conversations and messages. Each query takes the owner's user id,
+ * so one visitor can never read or write another visitor's chat.
+ */
+
+export type ConversationSummary = { id: string; title: string; updatedAt: Date };
+
+export async function listConversations(db: Db, { userId }: { userId: string }): Promise<ConversationSummary[]> {
+  return db.conversation.findMany({
+    where: { userId },
+    orderBy: { updatedAt: "desc" },
+    select: { id: true, title: true, updatedAt: true },
+    take: 100,
+  });
+}
+
+export type StoredMessage = ChatMessage & { status: "streaming" | "complete" | "failed" };
+
+/** The conversation with its messages in order, or null if it does not exist or is not the user's. */
+export async function getConversation(
+  db: Db,
+  { id, userId }: { id: string; userId: string },
+): Promise<{ id: string; title: string; messages: StoredMessage[] } | null> {
+  const conversation = await db.conversation.findFirst({
+    where: { id, userId },
+    include: { messages: { orderBy: [{ createdAt: "asc" }, { id: "asc" }] } },
+  });
+  if (!conversation) return null;
+  return {
+    id: conversation.id,
+    title: conversation.title,
+    messages: conversation.messages.map((m) => ({
+      id: m.id,
+      role: m.role,
+      parts: m.parts as ChatMessage["parts"],
+      status: m.status,
+    })),
+  };
+}
+
+/** A short title from the first message: its first line, cut at a word boundary. */
+export function titleFromText(text: string): string {
+  const line = text.trim().split("\n")[0]?.replace(/\s+/g, " ") ?? "";
+  if (line.length <= 60) return line || "New chat";
+  const cut = line.slice(0, 60);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(" "), 40))}…`;
+}
+
+export class ConversationOwnershipError extends Error {
+  constructor() {
+    super("This conversation belongs to someone else.");
+  }
+}
+
+/** Creates the conversation on its first message; refuses an id owned by another user. */
+export async function ensureConversation(
+  db: Db,
+  { id, userId, firstText }: { id: string; userId: string; firstText: string },
+): Promise<void> {
+  const existing = await db.conversation.findUnique({ where: { id }, select: { userId: true } });
+  if (existing && existing.userId !== userId) throw new ConversationOwnershipError();
+  if (!existing) await db.conversation.create({ data: { id, userId, title: titleFromText(firstText) } });
+}
+
+export async function saveUserMessage(
+  db: Db,
+  { conversationId, message }: { conversationId: string; message: ChatMessage },
+): Promise<void> {
+  // The same id twice (a retried request) must not duplicate the message.
+  await db.message.upsert({
+    where: { id: message.id },
+    create: { id: message.id, conversationId, role: "user", parts: asJson(message.parts), status: "complete" },
+    update: {},
+  });
+  await db.conversation.update({ where: { id: conversationId }, data: { updatedAt: new Date() } });
+}
+
+/** Stores the assistant message as `streaming` before the first byte goes out. */
+export async function startAssistantMessage(
+  db: Db,
+  { conversationId, id }: { conversationId: string; id: string },
+): Promise<void> {
+  await db.message.create({ data: { id, conversationId, role: "assistant", parts: [], status: "streaming" } });
+}
+
+export async function finishAssistantMessage(
+  db: Db,
+  {
+    id,
+    parts,
+    status,
+    error,
+  }: { id: string; parts: ChatMessage["parts"]; status: "complete" | "failed"; error?: string },
+): Promise<void> {
+  await db.message.update({ where: { id }, data: { parts: asJson(parts), status, error: error ?? null } });
+}
+
+export async function deleteConversation(db: Db, { id, userId }: { id: string; userId: string }): Promise<void> {
+  await db.conversation.deleteMany({ where: { id, userId } });
+}

@@ -1,0 +1,169 @@
+import type { Db } from "../db/client";
+import { Prisma } from "../db/generated/sqlite/client";
+import { type CatalogEntry, type CatalogIndex, positiveInteraction } from "../catalog/catalog-index";
+import { type Request, matchesRequest } from "../catalog/constraints";
+import type { CatalogNouns } from "../catalog/nouns";
+
+/**
+ * The non-LLM baseline: item co-occurrence over stored interactions ("people who liked X also
+ * liked Y"), normalised so that blockbusters do not win every list, then popularity within the
+ * request's filters for cold starts and to fill short lists.
+ */
+
+export type BaselinePick = {
+  entry: CatalogEntry;
+  score: number;
+  /** Why it was picked, in words shown to the user. */
+  reason: string;
+  source: "baseline:cooccurrence" | "baseline:popularity";
+};
+
+export type BaselineResult = {
+  picks: BaselinePick[];
+  /** The items the list was built around (named in the message, or the user's own history). */
+  seeds: CatalogEntry[];
+  seedsFrom: "message" | "history" | "none";
+  /** Set when no item met every filter and some were dropped to answer at all. */
+  relaxed: string | null;
+};
+
+// Damping for the co-occurrence score shared / sqrt(popularity + DAMPING): keeps a niche item
+// with 3 shared readers out of the top unless its overlap is real.
+const DAMPING = 20;
+const MAX_SEEDS = 20;
+
+type CoCount = { seedId: number | bigint; itemId: number | bigint; shared: number | bigint };
+
+async function cooccurrence(db: Db, seedIds: number[]): Promise<CoCount[]> {
+  if (seedIds.length === 0) return [];
+  return db.$queryRaw<CoCount[]>`
+    SELECT a.item_id AS "seedId", b.item_id AS "itemId", COUNT(DISTINCT a.user_id) AS shared
+    FROM interactions a
+    JOIN interactions b ON b.user_id = a.user_id AND b.item_id <> a.item_id
+    WHERE a.item_id IN (${Prisma.join(seedIds)}) AND ${positiveInteraction("a")} AND ${positiveInteraction("b")}
+    GROUP BY a.item_id, b.item_id`;
+}
+
+/** The user's own recent positive items, newest first: the seeds when the message names none. */
+async function historySeeds(db: Db, userId: string, index: CatalogIndex): Promise<CatalogEntry[]> {
+  const rows = await db.interaction.findMany({
+    where: { userId, item: { catalog: index.catalog }, kind: { in: ["like", "save", "click", "to_read", "rating"] } },
+    orderBy: { at: "desc" },
+    select: { itemId: true, kind: true, value: true },
+    take: 200,
+  });
+  const seeds = new Map<number, CatalogEntry>();
+  for (const row of rows) {
+    if (row.kind === "rating" && (row.value ?? 0) < 4) continue;
+    const entry = index.byId.get(row.itemId);
+    if (entry) seeds.set(entry.id, entry);
+    if (seeds.size >= MAX_SEEDS) break;
+  }
+  return [...seeds.values()];
+}
+
+function describeFilters(request: Request, nouns: CatalogNouns): string {
+  const bits: string[] = [];
+  if (request.genres.length) bits.push(request.genres.join(" + "));
+  if (request.creator) bits.push(`by ${request.creator}`);
+  if (request.yearFrom !== null || request.yearTo !== null) bits.push(yearText(request));
+  return bits.length ? `${nouns.items} (${bits.join(", ")})` : nouns.items;
+}
+
+export function yearText({ yearFrom, yearTo }: Pick<Request, "yearFrom" | "yearTo">): string {
+  if (yearFrom !== null && yearTo !== null) return yearFrom === yearTo ? `from ${yearFrom}` : `from ${yearFrom}–${yearTo}`;
+  if (yearFrom !== null) return `from ${yearFrom} on`;
+  if (yearTo !== null) return `up to ${yearTo}`;
+  return "";
+}
+
+function rank(
+  index: CatalogIndex,
+  request: Request,
+  counts: CoCount[],
+  exclude: Set<number>,
+  limit: number,
+  nouns: CatalogNouns,
+): BaselinePick[] {
+  const bySeed = new Map<number, { score: number; shared: number; seed: CatalogEntry }>();
+  for (const row of counts) {
+    const entry = index.byId.get(Number(row.itemId));
+    const seed = index.byId.get(Number(row.seedId));
+    if (!entry || !seed || exclude.has(entry.id) || !matchesRequest(entry, request)) continue;
+    const shared = Number(row.shared);
+    const score = shared / Math.sqrt(entry.popularity + DAMPING);
+    const current = bySeed.get(entry.id);
+    if (!current) bySeed.set(entry.id, { score, shared, seed });
+    else {
+      current.score += score;
+      if (shared > current.shared) Object.assign(current, { shared, seed });
+    }
+  }
+  const picks: BaselinePick[] = [...bySeed.entries()]
+    .filter(([, v]) => v.shared >= 2)
+    .sort((a, b) => b[1].score - a[1].score)
+    .slice(0, limit)
+    .map(([id, v]) => ({
+      entry: index.byId.get(id)!,
+      score: v.score,
+      reason: `${v.shared} ${nouns.people} who liked ${v.seed.title} also liked it`,
+      source: "baseline:cooccurrence",
+    }));
+
+  if (picks.length < limit) {
+    const taken = new Set(picks.map((p) => p.entry.id));
+    const label = describeFilters(request, nouns);
+    const popular = index.entries
+      .filter((e) => !exclude.has(e.id) && !taken.has(e.id) && e.popularity > 0 && matchesRequest(e, request))
+      .sort((a, b) => b.popularity - a.popularity)
+      .slice(0, limit - picks.length);
+    for (const entry of popular) {
+      picks.push({
+        entry,
+        score: entry.popularity,
+        reason: `one of the most popular ${label} here (${entry.popularity} ${nouns.people} rated it 4+ or saved it)`,
+        source: "baseline:popularity",
+      });
+    }
+  }
+  return picks;
+}
+
+export async function recommendBaseline(
+  db: Db,
+  {
+    index,
+    request,
+    userId,
+    exclude,
+    nouns,
+    limit = 5,
+  }: { index: CatalogIndex; request: Request; userId: string; exclude: Set<number>; nouns: CatalogNouns; limit?: number },
+): Promise<BaselineResult> {
+  let seeds = request.likedItems.slice(0, MAX_SEEDS);
+  let seedsFrom: BaselineResult["seedsFrom"] = seeds.length ? "message" : "none";
+  if (seeds.length === 0) {
+    seeds = await historySeeds(db, userId, index);
+    if (seeds.length) seedsFrom = "history";
+  }
+  const excluded = new Set([...exclude, ...seeds.map((s) => s.id), ...request.excludedItems.map((e) => e.id)]);
+  const counts = await cooccurrence(db, seeds.map((s) => s.id));
+
+  let picks = rank(index, request, counts, excluded, limit, nouns);
+  let relaxed: string | null = null;
+  // Nothing meets every filter: say so and drop the narrowest filters, one at a time.
+  const relaxations: [string, Partial<Request>][] = [
+    ["the year range", { yearFrom: null, yearTo: null }],
+    ["the author", { creator: null }],
+    ["the genres", { genres: [] }],
+  ];
+  for (const [what, change] of relaxations) {
+    if (picks.length > 0) break;
+    const wider = { ...request, ...change };
+    if (JSON.stringify(wider) === JSON.stringify(request)) continue;
+    request = wider;
+    relaxed = relaxed ? `${relaxed} and ${what}` : what;
+    picks = rank(index, request, counts, excluded, limit, nouns);
+  }
+  return { picks, seeds, seedsFrom, relaxed };
+}
