@@ -124,17 +124,42 @@ function parseYears(text: string, now: Date): { yearFrom: number | null; yearTo:
 const LIKE_CUES =
   /\b(?:like|similar to|in the vein of|along the lines of|such as|reminds me of|loved|enjoyed|liked|fan of|more of|same as)\s+/g;
 const UNLIKE_CUES = /\b(?:not|except|but not|hated|disliked|didn't like|did not like|no more)\s+/g;
-const PHRASE_END = /[,.;!?\n]|\s(?:but|and|or|for|with|from|published|written|by|that|which|because|though|although|in the|set in)\s/;
+// Where a named title surely ends ("like Dune but lighter", "like Dune, for a weekend").
+const PHRASE_END = /[.;!?\n()]|\s(?:but|for|with|from|published|written|by|that|which|because|though|although|set in|please)\s/;
 
-function phrasesAfter(text: string, cues: RegExp): string[] {
-  const phrases: string[] = [];
+/** The text after each cue, up to where a title surely ends. */
+function segmentsAfter(text: string, cues: RegExp): string[] {
+  const segments: string[] = [];
   for (const m of text.matchAll(cues)) {
     const rest = text.slice(m.index + m[0].length);
     const end = rest.search(PHRASE_END);
-    const phrase = (end === -1 ? rest : rest.slice(0, end)).trim();
-    if (phrase) phrases.push(phrase);
+    const segment = (end === -1 ? rest : rest.slice(0, end)).trim();
+    if (segment) segments.push(segment);
   }
-  return phrases;
+  return segments;
+}
+
+/**
+ * Items named in a segment such as "Pride and Prejudice or Gone Girl": the whole segment if it
+ * is a title, else its parts split at commas and "or", then at "and" (which titles contain).
+ */
+function linkSegment(segment: string, index: CatalogIndex): CatalogEntry[] {
+  const exact = (phrase: string) => {
+    const item = linkTitle(phrase, index);
+    return item && item.key === normalizeTitle(phrase) ? item : null;
+  };
+  const whole = exact(segment);
+  if (whole) return [whole];
+  const found: CatalogEntry[] = [];
+  for (const part of segment.split(/\s*,\s*|\s+or\s+|\s*&\s*/)) {
+    const item = exact(part);
+    if (item) found.push(item);
+    else for (const piece of part.split(/\s+and\s+/)) {
+      const linked = linkTitle(piece, index);
+      if (linked) found.push(linked);
+    }
+  }
+  return found;
 }
 
 function quoted(text: string): string[] {
@@ -180,7 +205,7 @@ function parseCreator(text: string): string | null {
 }
 
 export function parseRequest(text: string, index: CatalogIndex, now = new Date()): Request {
-  const lower = text.toLowerCase();
+  const lower = text.toLowerCase().replace(/(?<=\p{L})-(?=\p{L})/gu, " ");
   const genres = new Set<string>();
   const excludedGenres = new Set<string>();
   for (const { tag, start } of findGenres(lower, index.genres)) {
@@ -190,13 +215,11 @@ export function parseRequest(text: string, index: CatalogIndex, now = new Date()
 
   const liked = new Map<number, CatalogEntry>();
   const excluded = new Map<number, CatalogEntry>();
-  for (const phrase of phrasesAfter(text, UNLIKE_CUES)) {
-    const item = linkTitle(phrase, index);
-    if (item) excluded.set(item.id, item);
+  for (const segment of segmentsAfter(text, UNLIKE_CUES)) {
+    for (const item of linkSegment(segment, index)) excluded.set(item.id, item);
   }
-  for (const phrase of [...quoted(text), ...phrasesAfter(text, LIKE_CUES)]) {
-    const item = linkTitle(phrase, index);
-    if (item && !excluded.has(item.id)) liked.set(item.id, item);
+  for (const segment of [...quoted(text), ...segmentsAfter(text, LIKE_CUES)]) {
+    for (const item of linkSegment(segment, index)) if (!excluded.has(item.id)) liked.set(item.id, item);
   }
 
   return {
