@@ -1,0 +1,41 @@
+import { defineConfig } from "@playwright/test";
+
+// End-to-end tests run the production build (`npm run build` first) against a fresh SQLite
+// database, in Debian's Chromium (Playwright's own browser download is not available offline).
+const port = Number(process.env.E2E_PORT ?? 3210);
+export const e2eDatabaseFile = "data/e2e.db";
+
+export default defineConfig({
+  testDir: "tests/e2e",
+  timeout: 90_000,
+  expect: { timeout: 30_000 },
+  workers: 1,
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    browserName: "chromium",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+    screenshot: "only-on-failure",
+    trace: "off",
+  },
+  webServer: {
+    command: `rm -f ${e2eDatabaseFile} ${e2eDatabaseFile}-* && npm start -- -p ${port} -H 127.0.0.1`,
+    url: `http://127.0.0.1:${port}/`,
+    env: { DATABASE_URL: `file:./${e2eDatabaseFile}` },
+    reuseExistingServer: false,
+    timeout: 300_000,
+    stdout: "pipe",
+  },
+});

@@ -1,0 +1,26 @@
+/**
+ * Start-up step (`npm start` and `npm run dev` run it first): applies pending migrations to
+ * DATABASE_URL (default: the embedded SQLite file) and loads the shipped demo catalog the first
+ * time. Safe to run on every start.
+ */
+import { openDb } from "./db/client";
+import { databaseUrl } from "./db/env";
+import { migrateDatabase } from "./db/migrate";
+import { ensureDemoCatalog } from "./import/demo";
+
+async function main() {
+  const url = databaseUrl();
+  await migrateDatabase(url);
+  const db = await openDb(url);
+  try {
+    const loaded = await ensureDemoCatalog(db, { progress: true });
+    console.log(loaded ? "Loaded the demo catalog (goodbooks-10k, CC BY-SA 4.0)." : "Demo catalog already loaded.");
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`Set-up failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

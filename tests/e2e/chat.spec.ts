@@ -1,0 +1,79 @@
+import { expect, test } from "@playwright/test";
+import Database from "better-sqlite3";
+import { e2eDatabaseFile } from "../../playwright.config";
+
+// The whole chat path in a real browser: send a message, watch cards stream in, give a thumbs
+// up, reload, and find the history and the feedback both on the page and in the database.
+test("chat streams cards, stores feedback, and keeps the history across a reload", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByRole("heading", { name: "What would you like to read next?" })).toBeVisible();
+
+  const answer = page.waitForResponse((r) => r.url().endsWith("/api/chat") && r.request().method() === "POST");
+  await page.getByTestId("chat-input").fill("Something like The Hobbit, fantasy please");
+  await page.getByTestId("chat-input").press("Enter");
+
+  const response = await answer;
+  expect(response.status()).toBe(200);
+  expect(response.headers()["content-type"]).toContain("text/event-stream");
+
+  await expect(page).toHaveURL(/\/c\/[A-Za-z0-9_-]+$/);
+  const cards = page.getByTestId("item-card");
+  await expect(cards.first()).toBeVisible();
+  await expect(cards).toHaveCount(5);
+  await expect(page.getByTestId("assistant-message").first()).toContainText("The Hobbit");
+  await expect(cards.first().getByTestId("item-explanation")).not.toBeEmpty();
+
+  const first = cards.first();
+  const recommendationId = await first.getAttribute("data-recommendation-id");
+  const title = await first.getByTestId("item-title").innerText();
+  expect(recommendationId).toBeTruthy();
+  await first.getByTestId("feedback-thumbs_up").click();
+  await expect(first.getByTestId("feedback-thumbs_up")).toHaveAttribute("aria-pressed", "true");
+
+  await page.screenshot({ path: "test-results/chat-page.png", fullPage: true });
+  await page.reload();
+
+  await expect(page.getByTestId("user-message")).toContainText("Something like The Hobbit");
+  const reloaded = page.locator(`[data-recommendation-id="${recommendationId}"]`);
+  await expect(reloaded.getByTestId("item-title")).toHaveText(title);
+  await expect(reloaded.getByTestId("feedback-thumbs_up")).toHaveAttribute("aria-pressed", "true");
+  await expect(page.getByTestId("conversation-list")).toContainText("Something like The Hobbit");
+
+  const db = new Database(e2eDatabaseFile, { readonly: true });
+  try {
+    const feedback = db
+      .prepare("SELECT kind FROM feedback WHERE recommendation_id = ?")
+      .all(recommendationId) as { kind: string }[];
+    expect(feedback).toEqual([{ kind: "thumbs_up" }]);
+    const statuses = db
+      .prepare(
+        `SELECT m.role, m.status FROM messages m JOIN recommendations r ON r.message_id = m.id WHERE r.id = ?
+         UNION ALL SELECT role, status FROM messages WHERE role = 'user'`,
+      )
+      .all(recommendationId);
+    expect(statuses).toEqual([
+      { role: "assistant", status: "complete" },
+      { role: "user", status: "complete" },
+    ]);
+    const like = db
+      .prepare("SELECT COUNT(*) AS n FROM interactions WHERE kind = 'like' AND source LIKE 'feedback:%'")
+      .get() as { n: number };
+    expect(like.n).toBe(1);
+  } finally {
+    db.close();
+  }
+});
+
+test("an empty or oversized message gets a clear error", async ({ request }) => {
+  // No cookie yet: the proxy gives this first request a visitor identity, so validation answers.
+  const tooLong = await request.post("/api/chat", {
+    data: { id: "conversation-123", message: { id: "m1", role: "user", parts: [{ type: "text", text: "x".repeat(5000) }] } },
+  });
+  expect(tooLong.status()).toBe(400);
+  expect((await tooLong.json()).error).toMatch(/too long \(5000 characters; the limit is 2000\)/);
+  const empty = await request.post("/api/chat", {
+    data: { id: "conversation-123", message: { id: "m2", role: "user", parts: [{ type: "text", text: "   " }] } },
+  });
+  expect(empty.status()).toBe(400);
+  expect((await empty.json()).error).toBe("The message is empty.");
+});

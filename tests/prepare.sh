@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what the test suites need beyond npm packages, only where it is missing:
+# Debian's Chromium (the browser test) and PostgreSQL 15 (the database tests), and the Python
+# packages of training/ (pytest). Safe to run again; fast when everything is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "Missing system packages: ${need_apt[*]}. Install them with: sudo apt-get install -y ${need_apt[*]}" >&2
+    exit 1
+  fi
+  echo "Installing ${need_apt[*]} (apt)…"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if [ -f training/requirements.txt ]; then
+  python3 -m pip install -q --disable-pip-version-check -r training/requirements.txt
+fi
