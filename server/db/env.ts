@@ -1,3 +1,4 @@
+import path from "node:path";
 import { z } from "zod";
 
 /** The database URL, validated once. Default: an embedded SQLite file under data/. */
@@ -15,4 +16,9 @@ export function databaseUrl(env: NodeJS.ProcessEnv = process.env): string {
 
 export function databaseKind(url: string): DatabaseKind {
   return url.startsWith("file:") ? "sqlite" : "postgresql";
+}
+
+/** The file a SQLite URL points at, resolved as better-sqlite3 does (relative to the working directory). */
+export function sqliteFilePath(url: string): string {
+  return path.resolve(url.replace(/^file:/, ""));
 }

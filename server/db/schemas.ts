@@ -25,7 +25,7 @@ export const providerPaths: Record<DatabaseKind, ProviderPaths> = {
   },
 };
 
-const GENERATED_HEADER =
+export const GENERATED_HEADER =
   "// GENERATED from prisma/schema.prisma by `npm run db:generate` — do not edit; edit the source.\n";
 
 /** The PostgreSQL twin of the SQLite schema text. Throws when the source no longer has the expected shape. */

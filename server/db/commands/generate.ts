@@ -1,30 +1,9 @@
-/**
- * `npm run db:generate`: derives prisma/postgres/schema.prisma from prisma/schema.prisma, then runs
- * the real `prisma generate` for both, giving server/db/generated/{sqlite,postgres}.
- *
- * `prisma generate` only checks that a schema-engine binary path exists (it never runs it), so
- * pointing PRISMA_SCHEMA_ENGINE_BINARY at the Node executable keeps it from downloading one.
- */
-import { spawnSync } from "node:child_process";
-import path from "node:path";
-import { providerPaths, repoRoot, syncPostgresSchema } from "../schemas";
+/** `npm run db:generate` (also run by `npm install`): both Prisma clients, offline. See ../generate.ts. */
+import { generateClients } from "../generate";
 
-const changed = await syncPostgresSchema();
-if (changed) console.log("prisma/postgres/schema.prisma updated from prisma/schema.prisma");
-
-const prismaCli = path.join(repoRoot, "node_modules/prisma/build/index.js");
-for (const schema of [providerPaths.sqlite.schema, providerPaths.postgresql.schema]) {
-  const result = spawnSync(process.execPath, [prismaCli, "generate", "--schema", schema], {
-    cwd: repoRoot,
-    stdio: "inherit",
-    env: {
-      ...process.env,
-      PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? process.execPath,
-      PRISMA_HIDE_UPDATE_MESSAGE: "1",
-    },
-  });
-  if (result.status !== 0) {
-    console.error(`prisma generate failed for ${path.relative(repoRoot, schema)}`);
-    process.exit(result.status ?? 1);
-  }
+try {
+  await generateClients();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
 }

@@ -1,0 +1,121 @@
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { readMigrationsFolder, writeMigration } from "./migrations-folder";
+import { engineError, startSchemaEngine } from "./schema-engine";
+import { GENERATED_HEADER, providerPaths, repoRoot, syncPostgresSchema } from "./schemas";
+
+/**
+ * `prisma migrate dev --create-only`, offline, for both providers at once.
+ *
+ * SQLite: the engine replays prisma/migrations into an in-memory shadow database and diffs it
+ * against prisma/schema.prisma (what the CLI does, with `:memory:` as the shadow database).
+ *
+ * PostgreSQL: replaying migrations would need a PostgreSQL server for the shadow database, which a
+ * SQLite-only developer does not run. Instead the engine diffs two datamodels, which needs no
+ * database: prisma/postgres/last-migrated.prisma (the PostgreSQL schema as of the newest
+ * migration, written here each time) against the freshly derived prisma/postgres/schema.prisma.
+ * tests/db checks that applying prisma/postgres/migrations yields exactly that snapshot.
+ */
+export const postgresSnapshotPath = path.join(repoRoot, "prisma/postgres/last-migrated.prisma");
+
+const SNAPSHOT_HEADER =
+  "// Written by `npm run db:migrate`: prisma/postgres/schema.prisma as of the newest migration in\n" +
+  "// prisma/postgres/migrations. The next PostgreSQL migration is the diff from this to the schema.\n";
+
+const NO_FILTER = { externalTables: [], externalEnums: [] };
+
+export interface CreatedMigration {
+  /** Folder name shared by both providers, e.g. 20261123163000_add_ratings. */
+  name: string;
+  /** Folders written (a change can be a no-op for one provider, e.g. a new enum value on SQLite). */
+  written: string[];
+}
+
+/** Creates the migration folders for a schema change; null when the schema has no changes. */
+export async function createMigration(migrationName: string): Promise<CreatedMigration | null> {
+  if (!/^[A-Za-z0-9_]+$/.test(migrationName)) {
+    throw new Error(`Migration name "${migrationName}": use letters, digits and underscores only`);
+  }
+  await syncPostgresSchema();
+  const sqliteScript = await sqliteMigration();
+  const postgresScript = await postgresMigration();
+  if (sqliteScript === null && postgresScript === null) return null;
+
+  const name = migrationFolderName(migrationName);
+  const written: string[] = [];
+  if (sqliteScript !== null) {
+    written.push(await writeMigration(providerPaths.sqlite.migrations, "sqlite", name, sqliteScript));
+  }
+  if (postgresScript !== null) {
+    written.push(await writeMigration(providerPaths.postgresql.migrations, "postgresql", name, postgresScript));
+  }
+  const postgresSchema = await readFile(providerPaths.postgresql.schema, "utf8");
+  await writeFile(postgresSnapshotPath, SNAPSHOT_HEADER + postgresSchema.replace(GENERATED_HEADER, ""));
+  return { name, written };
+}
+
+async function sqliteMigration(): Promise<string | null> {
+  const schemaPath = providerPaths.sqlite.schema;
+  const content = await readFile(schemaPath, "utf8");
+  const migrations = await readMigrationsFolder(providerPaths.sqlite.migrations);
+  // The WASM engine's createMigration refuses SQLite ("shadow DB must be provided through an
+  // external factory"); its diff takes the shadow database from the adapter factory, which for
+  // better-sqlite3 is `:memory:`. The connection itself is not used, so it is in memory too.
+  const { engine, close } = await startSchemaEngine({ url: "file::memory:", schema: { path: schemaPath, content } });
+  try {
+    const result = await engine.diff({
+      from: migrations.migrationDirectories.length === 0 ? { tag: "empty" } : { tag: "migrations", ...migrations },
+      to: { tag: "schemaDatamodel", files: [{ path: schemaPath, content }] },
+      script: true,
+      exitCode: true,
+      filters: NO_FILTER,
+    });
+    return scriptOrNull(result);
+  } catch (error) {
+    throw engineError("Could not create the SQLite migration", error);
+  } finally {
+    await close();
+  }
+}
+
+/** With exitCode set, the engine answers 2 when there is a difference and 0 when there is none. */
+function scriptOrNull(result: { exitCode: number; stdout: string | null }): string | null {
+  return result.exitCode === 2 ? (result.stdout ?? "") : null;
+}
+
+/** Folder name as the CLI forms it: UTC timestamp to the second, underscore, the given name. */
+export function migrationFolderName(name: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:T]/g, "").slice(0, 14);
+  return `${stamp}_${name}`;
+}
+
+/** The SQL from the last migrated PostgreSQL schema to the current one; null when they match. */
+export async function postgresMigration(): Promise<string | null> {
+  const schemaPath = providerPaths.postgresql.schema;
+  const content = await readFile(schemaPath, "utf8");
+  const previous = await readFile(postgresSnapshotPath, "utf8").catch(() => null);
+  const { engine, close } = await startSchemaEngine({
+    url: "postgres without server",
+    schema: { path: schemaPath, content },
+  });
+  try {
+    const result = await engine.diff({
+      // Before the first migration: a schema without models, i.e. an empty "public" schema (the
+      // engine's "empty" target would also emit CREATE SCHEMA "public", which the CLI's does not).
+      from: {
+        tag: "schemaDatamodel",
+        files: [{ path: postgresSnapshotPath, content: previous ?? 'datasource db {\n  provider = "postgresql"\n}\n' }],
+      },
+      to: { tag: "schemaDatamodel", files: [{ path: schemaPath, content }] },
+      script: true,
+      exitCode: true,
+      filters: NO_FILTER,
+    });
+    // With exitCode set, the engine answers 2 when there is a difference, 0 when none.
+    return scriptOrNull(result);
+  } catch (error) {
+    throw engineError("Could not create the PostgreSQL migration", error);
+  } finally {
+    await close();
+  }
+}
