@@ -1,0 +1,117 @@
+import { z } from "zod";
+import { ImportError } from "../errors";
+import { readLines } from "../lines";
+import { check, genreField, Id, Num, Timestamp, Title, tag, type InteractionRow, type ItemRow } from "../rows";
+import { readTable } from "./table";
+
+/**
+ * MovieLens (GroupLens) files, in the two layouts people have:
+ * - ML-100K: u.data (user \t item \t rating \t unix time, no header) and u.item
+ *   (id|title|release date|video release date|IMDb URL|19 genre flags, latin-1).
+ * - ML-latest / ML-25M style: ratings.csv (userId,movieId,rating,timestamp) and
+ *   movies.csv (movieId,title,genres with "|").
+ * Their movie ids are different id spaces, so each gets its own default catalog.
+ */
+export const ML100K_CATALOG = "movielens";
+export const ML_LATEST_CATALOG = "movielens-latest";
+
+// u.genre, in the order of u.item's flag columns; "unknown" carries no information.
+const ML100K_GENRES = [
+  null, "action", "adventure", "animation", "children", "comedy", "crime", "documentary", "drama", "fantasy",
+  "film-noir", "horror", "musical", "mystery", "romance", "science-fiction", "thriller", "war", "western",
+];
+
+/** ML genre names → our tags ("Sci-Fi" → "science-fiction", to match the books' vocabulary). */
+function movieGenre(name: string): string | null {
+  const t = tag(name);
+  if (t === "" || t === "no-genres-listed" || t === "unknown") return null;
+  if (t === "sci-fi") return "science-fiction";
+  if (t === "childrens") return "children";
+  return t;
+}
+
+/**
+ * "Usual Suspects, The (1995)" → { title: "The Usual Suspects", year: 1995 }: the year has its own
+ * column, and a trailing article goes back to the front (as LLaRA prepares MovieLens titles).
+ */
+export function movieTitle(raw: string): { title: string; year: number | null } {
+  let title = raw.trim();
+  let year: number | null = null;
+  const withYear = /^(.*\S)\s*\((\d{4})(?:[–-]\d{0,4})?\)$/.exec(title);
+  if (withYear) {
+    title = withYear[1]!;
+    year = Number(withYear[2]);
+  }
+  const article = /^(.*), (The|A|An)$/.exec(title);
+  if (article) title = `${article[2]} ${article[1]}`;
+  return { title, year };
+}
+
+const Ml100kRating = z.object({ user: Id, item: Id, rating: Num, timestamp: Timestamp });
+
+export async function* ml100kRatings(path: string, file: string): AsyncGenerator<InteractionRow> {
+  for await (const { no, text } of readLines(path, file)) {
+    const trimmed = text.trimEnd(); // the distributed u.data has a stray trailing tab on some lines
+    if (trimmed === "") continue;
+    const fields = trimmed.split("\t");
+    if (fields.length !== 4) {
+      throw new ImportError(file, no, `expected 4 tab-separated fields (user, item, rating, timestamp), found ${fields.length}`);
+    }
+    const [user, item, rating, timestamp] = fields;
+    const row = check(Ml100kRating, { user, item, rating, timestamp }, file, no);
+    yield { line: no, user: row.user, item: row.item, kind: "rating", value: row.rating, at: row.timestamp };
+  }
+}
+
+const Ml100kItem = z.object({ id: Id, title: Title });
+const FLAGS = ML100K_GENRES.length;
+
+export async function* ml100kItems(path: string, file: string): AsyncGenerator<ItemRow> {
+  for await (const { no, text } of readLines(path, file, "utf8-or-latin1")) {
+    if (text.trim() === "") continue;
+    const fields = text.split("|");
+    if (fields.length !== 5 + FLAGS) {
+      throw new ImportError(file, no, `expected ${5 + FLAGS} "|"-separated fields (id|title|release date|video release date|IMDb URL|${FLAGS} genre flags), found ${fields.length}`);
+    }
+    const [id, rawTitle, releaseDate, videoReleaseDate, imdbUrl] = fields as [string, string, string, string, string];
+    const flags = fields.slice(5);
+    const bad = flags.findIndex((flag) => flag !== "0" && flag !== "1");
+    if (bad !== -1) throw new ImportError(file, no, `genre flag ${bad + 1} must be 0 or 1, got ${JSON.stringify(flags[bad])}`);
+    const row = check(Ml100kItem, { id, title: rawTitle }, file, no);
+    const { title, year } = movieTitle(row.title);
+    const released = /(\d{4})$/.exec(releaseDate.trim());
+    const metadata: ItemRow["metadata"] = { original_title: row.title };
+    if (releaseDate.trim()) metadata.release_date = releaseDate.trim();
+    if (videoReleaseDate.trim()) metadata.video_release_date = videoReleaseDate.trim();
+    if (imdbUrl.trim()) metadata.imdb_url = imdbUrl.trim();
+    yield {
+      line: no,
+      externalId: row.id,
+      title,
+      year: year ?? (released ? Number(released[1]) : null),
+      creators: null,
+      genres: genreField(ML100K_GENRES.filter((genre, i): genre is string => genre !== null && flags[i] === "1")),
+      metadata,
+    };
+  }
+}
+
+const MlLatestRating = z.object({ userId: Id, movieId: Id, rating: Num, timestamp: Timestamp });
+
+export async function* mlLatestRatings(path: string, file: string): AsyncGenerator<InteractionRow> {
+  for await (const { line, values } of readTable(path, file, ["userId", "movieId", "rating", "timestamp"])) {
+    const row = check(MlLatestRating, values, file, line);
+    yield { line, user: row.userId, item: row.movieId, kind: "rating", value: row.rating, at: row.timestamp };
+  }
+}
+
+const MlLatestMovie = z.object({ movieId: Id, title: Title, genres: z.string() });
+
+export async function* mlLatestMovies(path: string, file: string): AsyncGenerator<ItemRow> {
+  for await (const { line, values } of readTable(path, file, ["movieId", "title", "genres"])) {
+    const row = check(MlLatestMovie, values, file, line);
+    const { title, year } = movieTitle(row.title);
+    const genres = row.genres.split("|").map(movieGenre).filter((genre): genre is string => genre !== null);
+    yield { line, externalId: row.movieId, title, year, creators: null, genres: genreField(genres), metadata: { original_title: row.title } };
+  }
+}

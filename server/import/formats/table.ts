@@ -1,0 +1,40 @@
+import { ImportError } from "../errors";
+import { readCsv } from "../lines";
+
+export interface TableRow {
+  line: number;
+  /** 0-based position among the data rows (goodbooks derives time from it). */
+  index: number;
+  values: Record<string, string>;
+}
+
+/**
+ * A CSV file with a header line: checks the required columns are there and every row has as many
+ * fields as the header, and hands each row over as { column: value }.
+ */
+export async function* readTable(path: string, file: string, required: readonly string[]): AsyncGenerator<TableRow> {
+  let header: string[] | null = null;
+  let index = 0;
+  for await (const { line, fields } of readCsv(path, file)) {
+    if (header === null) {
+      header = fields.map((name) => name.trim());
+      const missing = required.filter((name) => !header!.includes(name));
+      if (missing.length > 0) {
+        const list = missing.map((name) => `"${name}"`).join(", ");
+        throw new ImportError(file, line, `missing column${missing.length > 1 ? "s" : ""} ${list} (header: ${header.join(",")})`);
+      }
+      continue;
+    }
+    if (fields.length !== header.length) {
+      throw new ImportError(
+        file,
+        line,
+        `expected ${header.length} fields (${header.join(",")}), found ${fields.length}`,
+      );
+    }
+    const values: Record<string, string> = {};
+    header.forEach((name, i) => (values[name] = fields[i]!));
+    yield { line, index: index++, values };
+  }
+  if (index === 0) throw new ImportError(file, null, "no rows after the header line");
+}
