@@ -1,0 +1,169 @@
+import { createUIMessageStream, type UIMessageChunk } from "ai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChatMessage, ItemCard } from "@/server/chat/types";
+import { ensureConversation, getConversation, saveUserMessage } from "@/server/conversations/queries";
+import { toggleFeedback } from "@/server/feedback/feedback";
+import { runTurn } from "@/server/recommend/turn";
+import { ensureVisitor } from "@/server/visitors";
+import { createTestDatabase, type TestDatabase } from "../setup/test-database";
+
+// A small catalog where the co-occurrence answer is known: everyone who liked "The Hobbit"
+// also liked "The Silmarillion"; "Dune" readers like "Hyperion"; "Twilight" is merely popular.
+const BOOKS = [
+  ["1", "The Hobbit", "|fantasy|classics|", 1937, "J.R.R. Tolkien"],
+  ["2", "The Silmarillion", "|fantasy|", 1977, "J.R.R. Tolkien"],
+  ["3", "Dune", "|science-fiction|", 1965, "Frank Herbert"],
+  ["4", "Hyperion", "|science-fiction|", 1989, "Dan Simmons"],
+  ["5", "Twilight", "|fantasy|romance|young-adult|", 2005, "Stephenie Meyer"],
+  ["6", "Eragon", "|fantasy|young-adult|", 2002, "Christopher Paolini"],
+  ["7", "Emma", "|classics|romance|", 1815, "Jane Austen"],
+] as const;
+
+async function seedCatalog(t: TestDatabase): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  for (const [externalId, title, genres, year, creators] of BOOKS) {
+    const item = await t.db.item.create({
+      data: { catalog: "goodbooks", externalId, title, genres, year, creators, metadata: {} },
+    });
+    ids.set(title, item.id);
+  }
+  const likes: [string, string[]][] = [
+    ["r1", ["The Hobbit", "The Silmarillion", "Twilight"]],
+    ["r2", ["The Hobbit", "The Silmarillion", "Eragon"]],
+    ["r3", ["The Hobbit", "The Silmarillion"]],
+    ["r4", ["Dune", "Hyperion", "Twilight"]],
+    ["r5", ["Dune", "Hyperion"]],
+    ["r6", ["Twilight", "Eragon", "Emma"]],
+    ["r7", ["Twilight", "Emma"]],
+    ["r8", ["Twilight"]],
+  ];
+  let at = 0;
+  for (const [reader, titles] of likes) {
+    const user = await t.db.user.create({ data: { externalId: `goodbooks:${reader}` } });
+    for (const title of titles) {
+      await t.db.interaction.create({
+        data: { userId: user.id, itemId: ids.get(title)!, kind: "rating", value: 5, at: new Date(at++ * 1000), source: "test" },
+      });
+    }
+  }
+  return ids;
+}
+
+/** Runs one turn through a real AI SDK UI message stream and returns the chunks it produced. */
+async function turn(t: TestDatabase, userId: string, conversationId: string, text: string, signal?: AbortSignal) {
+  const message: ChatMessage = { id: `u-${Math.random().toString(36).slice(2)}`, role: "user", parts: [{ type: "text", text }] };
+  await ensureConversation(t.db, { id: conversationId, userId, firstText: text });
+  await saveUserMessage(t.db, { conversationId, message });
+  const assistantMessageId = `a-${Math.random().toString(36).slice(2)}`;
+  let failure: unknown = null;
+  const stream = createUIMessageStream<ChatMessage>({
+    execute: ({ writer }) => runTurn({ db: t.db, userId, conversationId, text, assistantMessageId, writer, signal }),
+    onError: (error) => {
+      failure = error;
+      return "failed";
+    },
+  });
+  const chunks: UIMessageChunk[] = [];
+  for await (const chunk of stream as unknown as AsyncIterable<UIMessageChunk>) chunks.push(chunk);
+  const cards = chunks.flatMap((c) => (c.type === "data-item" ? [(c as { data: ItemCard }).data] : []));
+  return { chunks, cards, assistantMessageId, failure };
+}
+
+describe.each(["sqlite", "postgresql"] as const)("a chat turn on %s", (kind) => {
+  let t: TestDatabase;
+  let ids: Map<string, number>;
+  const userId = "3f1c2a4e-8b7d-4c6a-9e1f-0a2b3c4d5e6f";
+
+  beforeAll(async () => {
+    t = await createTestDatabase(kind);
+    ids = await seedCatalog(t);
+    await ensureVisitor(t.db, userId);
+  });
+  afterAll(() => t.cleanup());
+
+  it("streams intro text, then cards, then a notice, and stores them", async () => {
+    const { chunks, cards, assistantMessageId } = await turn(t, userId, "conv-hobbit-1", "Something like The Hobbit");
+    const order = chunks.map((c) => c.type).filter((type) => !["start-step", "finish-step"].includes(type));
+    expect(order[0]).toBe("start");
+    expect(order.indexOf("text-delta")).toBeLessThan(order.indexOf("data-item"));
+    expect(order.lastIndexOf("data-item")).toBeLessThan(order.indexOf("data-notice"));
+    expect(order.at(-1)).toBe("finish");
+
+    expect(cards[0]?.title).toBe("The Silmarillion");
+    expect(cards[0]?.source).toBe("baseline:cooccurrence");
+    expect(cards[0]?.reason).toMatch(/^3 readers who liked The Hobbit also liked it$/);
+    expect(cards.map((c) => c.title)).not.toContain("The Hobbit");
+    expect(cards.map((c) => c.rank)).toEqual(cards.map((_, i) => i + 1));
+
+    const stored = await getConversation(t.db, { id: "conv-hobbit-1", userId });
+    const answer = stored?.messages.find((m) => m.id === assistantMessageId);
+    expect(answer?.status).toBe("complete");
+    expect(answer?.parts.filter((p) => p.type === "data-item")).toHaveLength(cards.length);
+    const rows = await t.db.recommendation.findMany({ where: { messageId: assistantMessageId }, orderBy: { rank: "asc" } });
+    expect(rows.map((r) => r.id)).toEqual(cards.map((c) => c.recommendationId));
+    expect(rows[0]?.explanation).toBe(cards[0]?.explanation);
+  });
+
+  it("honours genre and year filters, and excludes items already shown in the conversation", async () => {
+    const { cards } = await turn(t, userId, "conv-filters", "young adult fantasy after 2000");
+    expect(cards.map((c) => c.title).sort()).toEqual(["Eragon", "Twilight"]);
+    const again = await turn(t, userId, "conv-filters", "young adult fantasy after 2000");
+    expect(again.cards.map((c) => c.title)).not.toContain("Twilight");
+  });
+
+  it("says so when it had to relax contradictory filters", async () => {
+    const { chunks } = await turn(t, userId, "conv-contradiction", "science fiction from the 1800s");
+    const intro = chunks.flatMap((c) => (c.type === "text-delta" ? [c.delta] : [])).join("");
+    expect(intro).toContain("ignored the year range");
+  });
+
+  it("records feedback as Feedback and Interaction rows, toggles, and never shows not-interested items again", async () => {
+    const { cards } = await turn(t, userId, "conv-feedback", "Something like The Hobbit");
+    const target = cards[0]!;
+    expect(await toggleFeedback(t.db, { userId, recommendationId: target.recommendationId, kind: "thumbs_up" })).toEqual(["thumbs_up"]);
+    expect(await t.db.interaction.count({ where: { userId, kind: "like", itemId: target.itemId } })).toBe(1);
+    // Thumbs down replaces thumbs up, and its interaction.
+    expect(await toggleFeedback(t.db, { userId, recommendationId: target.recommendationId, kind: "thumbs_down" })).toEqual(["thumbs_down"]);
+    expect(await t.db.interaction.count({ where: { userId, kind: "like" } })).toBe(0);
+    // Pressing it again takes it back.
+    expect(await toggleFeedback(t.db, { userId, recommendationId: target.recommendationId, kind: "thumbs_down" })).toEqual([]);
+    expect(await t.db.feedback.count({ where: { recommendationId: target.recommendationId } })).toBe(0);
+
+    await toggleFeedback(t.db, { userId, recommendationId: target.recommendationId, kind: "not_interested" });
+    const next = await turn(t, userId, "conv-feedback-2", "Something like The Hobbit");
+    expect(next.cards.map((c) => c.itemId)).not.toContain(target.itemId);
+  });
+
+  it("refuses feedback on another visitor's recommendation", async () => {
+    const { cards } = await turn(t, userId, "conv-owner", "fantasy");
+    const stranger = "00000000-0000-4000-8000-000000000000";
+    await ensureVisitor(t.db, stranger);
+    await expect(toggleFeedback(t.db, { userId: stranger, recommendationId: cards[0]!.recommendationId, kind: "save" })).rejects.toThrow(
+      "does not exist or is not yours",
+    );
+  });
+
+  it("stores an interrupted answer as failed instead of losing it", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const { failure, assistantMessageId } = await turn(t, userId, "conv-abort", "Something like Dune", controller.signal);
+    expect(failure).toBeTruthy();
+    const row = await t.db.message.findUniqueOrThrow({ where: { id: assistantMessageId } });
+    expect(row.status).toBe("failed");
+    expect(row.error).toBe("interrupted");
+    const conversation = await getConversation(t.db, { id: "conv-abort", userId });
+    expect(conversation?.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
+  });
+
+  it("uses the visitor's own likes when the message names nothing", async () => {
+    const fresh = "11111111-2222-4333-8444-555555555555";
+    await ensureVisitor(t.db, fresh);
+    await t.db.interaction.create({
+      data: { userId: fresh, itemId: ids.get("Dune")!, kind: "like", at: new Date(), source: "test" },
+    });
+    const { cards, chunks } = await turn(t, fresh, "conv-history", "what should I read next?");
+    expect(cards[0]?.title).toBe("Hyperion");
+    const intro = chunks.flatMap((c) => (c.type === "text-delta" ? [c.delta] : [])).join("");
+    expect(intro).toContain("based on the books you liked before");
+  });
+});
