@@ -1,0 +1,129 @@
+/**
+ * One forward pass of the decoder graph with its KV cache. Feeds are built from the graph's own
+ * input names (session.inputNames), so a fused export without position_ids, or with
+ * num_logits_to_keep, runs through the same code.
+ *
+ * Cache layout (contract): past_key_values.{i}.key/.value float32 [batch, kv_heads, past, head_dim];
+ * the graph returns present.{i}.* = past + this step's keys/values, which become the next past.
+ */
+import * as ort from "onnxruntime-node";
+import type { ModelFolder } from "./model-folder";
+
+export interface KvCache {
+  batch: number;
+  length: number;
+  /** key, value for layer 0, then layer 1, ... */
+  tensors: ort.Tensor[];
+}
+
+export interface ForwardInput {
+  /** [batch][T] token ids; all rows the same length (pad on the right and mask it out). */
+  ids: readonly (readonly number[])[];
+  /** [batch][T] item row per token (0 = no splice). Omitted: no slots. */
+  slotRows?: readonly (readonly number[])[];
+  /** [batch][past + T] 1 = attend, 0 = padding. Omitted: all ones. */
+  attentionMask?: readonly (readonly number[])[];
+  cache: KvCache;
+  /** How many last positions need logits (1 while decoding). The graph may return more. */
+  logitsToKeep: number;
+}
+
+export interface ForwardOutput {
+  /** [batch, kept, vocab] row-major. */
+  logits: Float32Array;
+  /** Positions with logits: the last `kept` of the T fed. */
+  kept: number;
+  cache: KvCache;
+}
+
+export class Decoder {
+  readonly vocab: number;
+  readonly allPositions: boolean;
+  readonly canChooseKept: boolean;
+  private readonly inputs: ReadonlySet<string>;
+
+  constructor(readonly model: ModelFolder) {
+    this.vocab = model.manifest.dims.vocab;
+    this.inputs = new Set(model.llm.session.inputNames);
+    this.allPositions = model.llm.spec.logits === "all_positions";
+    this.canChooseKept = this.inputs.has("num_logits_to_keep");
+  }
+
+  /** Bytes of cache per sequence and token: what bounds batch sizes and concurrent requests. */
+  get cacheBytesPerToken(): number {
+    const d = this.model.manifest.dims;
+    return d.layers * 2 * d.kv_heads * d.head_dim * 4;
+  }
+
+  emptyCache(batch: number): KvCache {
+    const { layers, kv_heads, head_dim } = this.model.manifest.dims;
+    const tensors: ort.Tensor[] = [];
+    for (let i = 0; i < layers * 2; i++) tensors.push(new ort.Tensor("float32", new Float32Array(0), [batch, kv_heads, 0, head_dim]));
+    return { batch, length: 0, tensors };
+  }
+
+  /** A batch-1 cache repeated `batch` times (ranking candidates that share the prompt). */
+  expandCache(cache: KvCache, batch: number): KvCache {
+    if (cache.batch !== 1) throw new Error(`expandCache needs a batch-1 cache, got ${cache.batch}`);
+    const tensors = cache.tensors.map((t) => {
+      const src = t.data as Float32Array;
+      const out = new Float32Array(src.length * batch);
+      for (let b = 0; b < batch; b++) out.set(src, b * src.length);
+      const [, h, p, d] = t.dims as number[];
+      return new ort.Tensor("float32", out, [batch, h!, p!, d!]);
+    });
+    return { batch, length: cache.length, tensors };
+  }
+
+  async forward(input: ForwardInput): Promise<ForwardOutput> {
+    const { ids, cache } = input;
+    const B = ids.length;
+    const T = ids[0]?.length ?? 0;
+    if (B !== cache.batch) throw new Error(`batch ${B} does not match the cache's ${cache.batch}`);
+    if (T === 0 || ids.some((r) => r.length !== T)) throw new Error("forward needs rows of equal, non-zero length");
+    const P = cache.length;
+    const recDim = this.model.manifest.dims.rec_dim;
+    const table = this.model.itemTable;
+
+    const feeds: Record<string, ort.Tensor> = {};
+    const inputIds = new BigInt64Array(B * T);
+    const recMask = new Uint8Array(B * T);
+    const recEmbeds = new Float32Array(B * T * recDim);
+    const positions = new BigInt64Array(B * T);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        const k = b * T + t;
+        inputIds[k] = BigInt(ids[b]![t]!);
+        positions[k] = BigInt(P + t);
+        const row = input.slotRows?.[b]?.[t] ?? 0;
+        if (row > 0) {
+          recMask[k] = 1;
+          recEmbeds.set(table.subarray(row * recDim, (row + 1) * recDim), k * recDim);
+        }
+      }
+    }
+    const mask = new BigInt64Array(B * (P + T));
+    for (let b = 0; b < B; b++) {
+      for (let j = 0; j < P + T; j++) mask[b * (P + T) + j] = BigInt(input.attentionMask?.[b]?.[j] ?? 1);
+    }
+    feeds.input_ids = new ort.Tensor("int64", inputIds, [B, T]);
+    feeds.rec_embeds = new ort.Tensor("float32", recEmbeds, [B, T, recDim]);
+    feeds.rec_mask = new ort.Tensor("bool", recMask, [B, T]);
+    feeds.attention_mask = new ort.Tensor("int64", mask, [B, P + T]);
+    if (this.inputs.has("position_ids")) feeds.position_ids = new ort.Tensor("int64", positions, [B, T]);
+    if (this.canChooseKept) feeds.num_logits_to_keep = new ort.Tensor("int64", BigInt64Array.of(BigInt(input.logitsToKeep)), []);
+    const layers = this.model.manifest.dims.layers;
+    for (let i = 0; i < layers; i++) {
+      feeds[`past_key_values.${i}.key`] = cache.tensors[2 * i]!;
+      feeds[`past_key_values.${i}.value`] = cache.tensors[2 * i + 1]!;
+    }
+
+    const out = await this.model.llm.session.run(feeds);
+    const logits = out.logits;
+    if (!logits) throw new Error("the graph returned no logits");
+    const kept = logits.dims[1]!;
+    const tensors: ort.Tensor[] = [];
+    for (let i = 0; i < layers; i++) tensors.push(out[`present.${i}.key`]!, out[`present.${i}.value`]!);
+    return { logits: logits.data as Float32Array, kept, cache: { batch: B, length: P + T, tensors } };
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * manifest.json of a model version folder (the model-artifact contract in docs/ARCHITECTURE.md and
+ * training/export.py). Validated once here, at the edge; everything downstream trusts the types.
+ * Unknown keys are kept out of the type (zod strips them), so an exporter may add fields freely.
+ */
+import { z } from "zod";
+
+const token = z.object({ token: z.string().min(1), id: z.number().int().nonnegative() });
+
+const llmGraph = z.object({
+  file: z.string().min(1),
+  inputs: z.array(z.string()).min(1),
+  outputs: z.array(z.string()).min(1),
+  // "all_positions": logits [B, T, vocab]; "last": logits [B, 1, vocab] (or [B, K, vocab] with num_logits_to_keep).
+  logits: z.enum(["all_positions", "last"]),
+});
+
+const fileEntry = z.object({
+  name: z
+    .string()
+    .min(1)
+    .refine((n) => !n.includes("/") && !n.includes("\\") && n !== "." && n !== "..", "a plain file name"),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, "64 lower-case hex digits"),
+});
+
+export const manifestSchema = z.object({
+  format: z.literal("reco-model-version/1"),
+  version: z.string().min(1),
+  parent: z.string().nullable(),
+  created: z.string(),
+  base_model: z.object({ name: z.string(), license: z.string() }),
+  dims: z.object({
+    hidden: z.number().int().positive(),
+    layers: z.number().int().positive(),
+    heads: z.number().int().positive(),
+    kv_heads: z.number().int().positive(),
+    head_dim: z.number().int().positive(),
+    vocab: z.number().int().positive(),
+    rec_dim: z.number().int().positive(),
+  }),
+  special_tokens: z.object({
+    history_slot: token,
+    candidate_slot: token,
+    text_slot: token,
+    end_of_turn: token,
+    eos: token,
+    bos: token.nullable().optional(),
+    pad: token.nullable().optional(),
+  }),
+  prompt: z.object({
+    domain: z.string(),
+    templates: z.array(z.string()).min(1),
+    history_item: z.string(),
+    candidate_item: z.string(),
+    text_only_item: z.string(),
+    separator: z.string(),
+    max_history: z.number().int().positive(),
+    num_candidates: z.number().int().positive(),
+  }),
+  llm: llmGraph,
+  llm_int8: llmGraph.nullable().optional(),
+  sasrec: z.object({
+    file: z.string().min(1),
+    inputs: z.array(z.string()).min(1),
+    outputs: z.array(z.string()).min(1),
+    max_len: z.number().int().positive(),
+  }),
+  items: z.object({
+    file: z.string().min(1),
+    embeddings: z.string().min(1),
+    count: z.number().int().positive(),
+    embeddings_shape: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+  }),
+  metrics: z.array(z.record(z.string(), z.unknown())),
+  files: z.array(fileEntry).min(1),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type LlmGraphSpec = z.infer<typeof llmGraph>;
+
+/** items.json: row index (1-based; row 0 of the embedding table is padding) → external id and title. */
+export const itemsFileSchema = z.object({
+  count: z.number().int().nonnegative(),
+  rows: z.array(z.object({ row: z.number().int().positive(), id: z.string(), title: z.string() })),
+});
+export type ItemRow = z.infer<typeof itemsFileSchema>["rows"][number];
+
+/** Turns a zod error into one line per problem, each with its path in the manifest. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+}

@@ -1,0 +1,258 @@
+/**
+ * Loading one model version folder (models/<version>/, the contract in docs/ARCHITECTURE.md):
+ *   1. manifest.json validated (zod);
+ *   2. every listed file present with its size and sha256;
+ *   3. tokenizer, item table and items.json consistent with the manifest's dims;
+ *   4. one InferenceSession per graph, its input/output names and shapes checked against the manifest.
+ * Any failure is a ModelFolderError naming the file and the reason; nothing half-loaded escapes.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import type * as ort from "onnxruntime-node";
+import { describeZodError, itemsFileSchema, manifestSchema, type ItemRow, type LlmGraphSpec, type Manifest } from "./manifest";
+import { createSession, sessionConfigFromEnv, type SessionConfig } from "./session";
+import { RecoTokenizer } from "./tokenizer";
+
+export class ModelFolderError extends Error {
+  constructor(
+    readonly folder: string,
+    readonly file: string,
+    reason: string,
+  ) {
+    super(`model folder ${folder}: ${file}: ${reason}`);
+    this.name = "ModelFolderError";
+  }
+}
+
+export type Precision = "fp32" | "int8";
+
+export interface LoadOptions extends Partial<SessionConfig> {
+  /** Which LLM graph to serve: llm.onnx (fp32) or llm.int8.onnx. Default: RECO_PRECISION or fp32. */
+  precision?: Precision;
+  /** Skip the sha256 pass (sizes are still checked). Only for benchmarks on multi-GB folders. */
+  skipHashes?: boolean;
+}
+
+/** Everything one version needs at inference time; shared by all requests (sessions are thread-safe). */
+export interface ModelFolder {
+  dir: string;
+  manifest: Manifest;
+  tokenizer: RecoTokenizer;
+  llm: { session: ort.InferenceSession; spec: LlmGraphSpec; precision: Precision };
+  sasrec: ort.InferenceSession;
+  /** item_embeddings.f32 as [rows, rec_dim]; row 0 is padding. */
+  itemTable: Float32Array;
+  /** items.json rows by row index (index 0 unused). */
+  items: ReadonlyArray<ItemRow | undefined>;
+  /** Releases the sessions' native memory; call only when no request uses this folder any more. */
+  release(): Promise<void>;
+}
+
+export async function loadModelFolder(dir: string, options: LoadOptions = {}): Promise<ModelFolder> {
+  const fail = (file: string, reason: string): never => {
+    throw new ModelFolderError(dir, file, reason);
+  };
+  const manifest = await readManifest(dir, fail);
+  await verifyFiles(dir, manifest, options.skipHashes ?? false, fail);
+
+  const tokenizer = await loadTokenizer(dir, manifest, fail);
+  const itemTable = await loadItemTable(dir, manifest, fail);
+  const items = await loadItems(dir, manifest, fail);
+
+  const precision = options.precision ?? precisionFromEnv();
+  const spec = precision === "int8" ? manifest.llm_int8 : manifest.llm;
+  if (!spec) return fail("manifest.json", `precision int8 asked for, but the manifest lists no llm_int8 graph`);
+  const env = sessionConfigFromEnv();
+  const config: SessionConfig = { device: options.device ?? env.device, threads: options.threads ?? env.threads };
+  const llm = await openSession(dir, spec.file, config, fail);
+  const sasrec = await openSession(dir, manifest.sasrec.file, config, fail).catch(async (e) => {
+    await llm.release();
+    throw e;
+  });
+  try {
+    checkLlmGraph(manifest, spec, llm, (reason) => fail(spec.file, reason));
+    checkSasrecGraph(manifest, sasrec, (reason) => fail(manifest.sasrec.file, reason));
+  } catch (e) {
+    await Promise.all([llm.release(), sasrec.release()]);
+    throw e;
+  }
+  return {
+    dir,
+    manifest,
+    tokenizer,
+    llm: { session: llm, spec, precision },
+    sasrec,
+    itemTable,
+    items,
+    release: async () => {
+      await Promise.all([llm.release(), sasrec.release()]);
+    },
+  };
+}
+
+function precisionFromEnv(): Precision {
+  const p = process.env.RECO_PRECISION ?? "fp32";
+  if (p !== "fp32" && p !== "int8") throw new Error(`RECO_PRECISION must be "fp32" or "int8", not ${JSON.stringify(p)}`);
+  return p;
+}
+
+type Fail = (file: string, reason: string) => never;
+
+async function readManifest(dir: string, fail: Fail): Promise<Manifest> {
+  const text = await readFile(path.join(dir, "manifest.json"), "utf8").catch((e: NodeJS.ErrnoException) =>
+    fail("manifest.json", e.code === "ENOENT" ? "missing" : e.message),
+  );
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return fail("manifest.json", `not valid JSON (${(e as Error).message})`);
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) return fail("manifest.json", describeZodError(parsed.error));
+  const m = parsed.data;
+  // Every file the runtime opens must be listed, so that it is hash-checked.
+  const listed = new Set(m.files.map((f) => f.name));
+  const needed = ["tokenizer.json", "tokenizer_config.json", m.llm.file, m.sasrec.file, m.items.file, m.items.embeddings];
+  if (m.llm_int8) needed.push(m.llm_int8.file);
+  for (const name of needed) if (!listed.has(name)) fail("manifest.json", `${name} is used but not listed in "files"`);
+  return m;
+}
+
+async function verifyFiles(dir: string, manifest: Manifest, skipHashes: boolean, fail: Fail): Promise<void> {
+  for (const entry of manifest.files) {
+    const file = path.join(dir, entry.name);
+    const info = await stat(file).catch(() => fail(entry.name, "missing"));
+    if (info.size !== entry.bytes) fail(entry.name, `size ${info.size} bytes, manifest says ${entry.bytes}`);
+    if (skipHashes) continue;
+    const digest = await sha256(file);
+    if (digest !== entry.sha256) fail(entry.name, `sha256 ${digest} does not match the manifest (${entry.sha256}): corrupt or replaced`);
+  }
+}
+
+export function sha256(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash("sha256");
+    createReadStream(file)
+      .on("data", (chunk) => hash.update(chunk))
+      .on("error", reject)
+      .on("end", () => resolve(hash.digest("hex")));
+  });
+}
+
+async function readJson(dir: string, name: string, fail: Fail): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path.join(dir, name), "utf8"));
+  } catch (e) {
+    return fail(name, `not readable JSON (${(e as Error).message})`);
+  }
+}
+
+async function loadTokenizer(dir: string, m: Manifest, fail: Fail): Promise<RecoTokenizer> {
+  const json = await readJson(dir, "tokenizer.json", fail);
+  const config = await readJson(dir, "tokenizer_config.json", fail);
+  let tokenizer: RecoTokenizer;
+  try {
+    tokenizer = new RecoTokenizer(json, config);
+  } catch (e) {
+    return fail("tokenizer.json", (e as Error).message);
+  }
+  for (const [role, t] of Object.entries(m.special_tokens)) {
+    if (!t) continue;
+    const id = tokenizer.tokenId(t.token);
+    if (id !== t.id) fail("tokenizer.json", `special token ${role} ${t.token} has id ${id}, manifest says ${t.id}`);
+  }
+  return tokenizer;
+}
+
+async function loadItemTable(dir: string, m: Manifest, fail: Fail): Promise<Float32Array> {
+  const [rows, dim] = m.items.embeddings_shape;
+  if (dim !== m.dims.rec_dim) fail("manifest.json", `items.embeddings_shape dim ${dim} != dims.rec_dim ${m.dims.rec_dim}`);
+  if (rows !== m.items.count + 1) fail("manifest.json", `items.embeddings_shape has ${rows} rows, expected count + 1 = ${m.items.count + 1}`);
+  const bytes = await readFile(path.join(dir, m.items.embeddings));
+  if (bytes.byteLength !== rows * dim * 4) {
+    fail(m.items.embeddings, `${bytes.byteLength} bytes, expected ${rows} × ${dim} float32 = ${rows * dim * 4}`);
+  }
+  // Copy into an aligned buffer (a Buffer from the pool may start at an odd offset); little-endian as on x86/ARM.
+  const table = new Float32Array(rows * dim);
+  new Uint8Array(table.buffer).set(bytes);
+  if (!table.every(Number.isFinite)) fail(m.items.embeddings, "holds NaN or infinite values");
+  return table;
+}
+
+async function loadItems(dir: string, m: Manifest, fail: Fail): Promise<Array<ItemRow | undefined>> {
+  const parsed = itemsFileSchema.safeParse(await readJson(dir, m.items.file, fail));
+  if (!parsed.success) return fail(m.items.file, describeZodError(parsed.error));
+  if (parsed.data.rows.length !== m.items.count) {
+    fail(m.items.file, `${parsed.data.rows.length} rows, manifest items.count is ${m.items.count}`);
+  }
+  const byRow: Array<ItemRow | undefined> = new Array(m.items.count + 1);
+  for (const [i, item] of parsed.data.rows.entries()) {
+    if (item.row > m.items.count || byRow[item.row]) fail(m.items.file, `rows[${i}]: row ${item.row} out of range or repeated`);
+    byRow[item.row] = item;
+  }
+  return byRow;
+}
+
+async function openSession(dir: string, file: string, config: SessionConfig, fail: Fail): Promise<ort.InferenceSession> {
+  try {
+    return await createSession(path.join(dir, file), config);
+  } catch (e) {
+    return fail(file, `onnxruntime could not load it: ${(e as Error).message}`);
+  }
+}
+
+type Dim = number | string;
+function shapeOf(session: ort.InferenceSession, name: string, side: "input" | "output"): readonly Dim[] | undefined {
+  const names = side === "input" ? session.inputNames : session.outputNames;
+  const meta = side === "input" ? session.inputMetadata : session.outputMetadata;
+  const m = meta[names.indexOf(name)];
+  return m && m.isTensor ? m.shape : undefined;
+}
+
+/** A fixed dimension must equal the expected value; a symbolic one (a name) matches anything. */
+function dimMatches(actual: Dim | undefined, expected: number): boolean {
+  return typeof actual !== "number" || actual === expected || actual < 0;
+}
+
+/** Names that the runtime knows how to feed; anything else in the graph would be left unfed. */
+const KNOWN_INPUT = /^(input_ids|rec_embeds|rec_mask|attention_mask|position_ids|num_logits_to_keep|past_key_values\.\d+\.(key|value))$/;
+
+function checkLlmGraph(m: Manifest, spec: LlmGraphSpec, s: ort.InferenceSession, fail: (reason: string) => never): void {
+  const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+  if (!sameList(s.inputNames, spec.inputs)) fail(`graph inputs [${s.inputNames}] differ from the manifest's [${spec.inputs}]`);
+  if (!sameList(s.outputNames, spec.outputs)) fail(`graph outputs [${s.outputNames}] differ from the manifest's [${spec.outputs}]`);
+  for (const name of s.inputNames) if (!KNOWN_INPUT.test(name)) fail(`unknown graph input ${name}`);
+  for (const name of ["input_ids", "rec_embeds", "rec_mask", "attention_mask"]) {
+    if (!s.inputNames.includes(name)) fail(`graph has no input ${name}`);
+  }
+  const { layers, kv_heads, head_dim, vocab, rec_dim } = m.dims;
+  for (let i = 0; i < layers; i++) {
+    for (const kind of ["key", "value"]) {
+      const input = `past_key_values.${i}.${kind}`;
+      const shape = shapeOf(s, input, "input");
+      if (!shape) fail(`graph has no input ${input} (manifest says ${layers} layers)`);
+      if (shape!.length !== 4 || !dimMatches(shape![1], kv_heads) || !dimMatches(shape![3], head_dim)) {
+        fail(`${input} has shape [${shape}], expected [batch, ${kv_heads}, past, ${head_dim}]`);
+      }
+      const meta = s.inputMetadata[s.inputNames.indexOf(input)];
+      if (meta?.isTensor && meta.type !== "float32") fail(`${input} is ${meta.type}; this runtime keeps the cache in float32`);
+      if (!s.outputNames.includes(`present.${i}.${kind}`)) fail(`graph has no output present.${i}.${kind}`);
+    }
+  }
+  if (s.inputNames.includes(`past_key_values.${layers}.key`)) fail(`graph has more than the manifest's ${layers} layers`);
+  const logits = shapeOf(s, "logits", "output");
+  if (!logits || logits.length !== 3 || !dimMatches(logits[2], vocab)) fail(`logits has shape [${logits}], expected [batch, seq, ${vocab}]`);
+  const rec = shapeOf(s, "rec_embeds", "input");
+  if (!rec || rec.length !== 3 || !dimMatches(rec[2], rec_dim)) fail(`rec_embeds has shape [${rec}], expected [batch, seq, ${rec_dim}]`);
+}
+
+function checkSasrecGraph(m: Manifest, s: ort.InferenceSession, fail: (reason: string) => never): void {
+  if (!s.inputNames.includes("item_seq")) fail(`graph has no input item_seq (has ${s.inputNames})`);
+  const out = shapeOf(s, "user_state", "output");
+  if (!out || out.length !== 2 || !dimMatches(out[1], m.dims.rec_dim)) {
+    fail(`user_state has shape [${out}], expected [batch, ${m.dims.rec_dim}]`);
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * ModelRuntime: one loaded model version and everything requests need from it — the decoder with its
+ * single shared InferenceSession, SASRec, and the FairScheduler every forward pass goes through.
+ * This is the lower-level API the recommend flow calls; the AI SDK provider (provider.ts) wraps it.
+ */
+import { chooseCandidate, rankCandidates, type CandidateScore, type ChooseOptions, type ChosenCandidate, type RankOptions } from "./constrained";
+import { generate, type GenerateOptions, type GenerationEvent } from "./generate";
+import { Decoder } from "./llm";
+import { loadModelFolder, type LoadOptions, type ModelFolder } from "./model-folder";
+import { encodePrompt, recommendationMessages, type HybridMessage, type PromptTokens } from "./prompt";
+import { FairScheduler, type SchedulerOptions } from "./queue";
+import { SasRec, type ScoredItem, type TopKOptions } from "./sasrec";
+
+export interface RuntimeOptions extends LoadOptions {
+  scheduler?: SchedulerOptions;
+}
+
+export type PromptInput = readonly HybridMessage[] | PromptTokens;
+
+export class ModelRuntime {
+  readonly decoder: Decoder;
+  readonly scheduler: FairScheduler;
+  readonly sasrec: SasRec;
+  private inUse = 0;
+  private retired = false;
+  private released: Promise<void> | null = null;
+
+  constructor(
+    readonly folder: ModelFolder,
+    options: RuntimeOptions = {},
+  ) {
+    this.decoder = new Decoder(folder);
+    this.scheduler = new FairScheduler(options.scheduler);
+    this.sasrec = new SasRec(folder, this.scheduler);
+  }
+
+  static async load(dir: string, options: RuntimeOptions = {}): Promise<ModelRuntime> {
+    return new ModelRuntime(await loadModelFolder(dir, options), options);
+  }
+
+  get version(): string {
+    return this.folder.manifest.version;
+  }
+
+  encode(prompt: PromptInput): PromptTokens {
+    return "ids" in prompt ? prompt : encodePrompt(this.folder, prompt);
+  }
+
+  /** LLaRA's recommendation prompt (manifest templates) for item rows. */
+  recommendationPrompt(args: Parameters<typeof recommendationMessages>[1]): PromptTokens {
+    return encodePrompt(this.folder, recommendationMessages(this.folder, args));
+  }
+
+  /** Streams text deltas, then one finish event. Breaking out of the loop or aborting frees the request. */
+  async *generate(prompt: PromptInput, options: GenerateOptions = {}): AsyncGenerator<GenerationEvent> {
+    const tokens = this.encode(prompt);
+    yield* this.holding(() => this.scheduler.streamRequest(options.signal, () => generate(this, tokens, options)));
+  }
+
+  /** Just the text deltas. */
+  async *textStream(prompt: PromptInput, options: GenerateOptions = {}): AsyncGenerator<string> {
+    for await (const event of this.generate(prompt, options)) if (event.type === "text") yield event.delta;
+  }
+
+  chooseCandidate(prompt: PromptInput, candidates: readonly string[], options: ChooseOptions = {}): Promise<ChosenCandidate> {
+    const tokens = this.encode(prompt);
+    return this.holdingPromise(() => this.scheduler.withRequest(options.signal, () => chooseCandidate(this, tokens, candidates, options)));
+  }
+
+  rankCandidates(prompt: PromptInput, candidates: readonly string[], options: RankOptions = {}): Promise<CandidateScore[]> {
+    const tokens = this.encode(prompt);
+    return this.holdingPromise(() => this.scheduler.withRequest(options.signal, () => rankCandidates(this, tokens, candidates, options)));
+  }
+
+  /** SASRec top-K for a history of item rows (history rows and `exclude` never returned). */
+  recommendItems(history: readonly number[], k: number, options: TopKOptions = {}): Promise<ScoredItem[]> {
+    return this.holdingPromise(() => this.scheduler.withRequest(options.signal, () => this.sasrec.recommend(history, k, options)));
+  }
+
+  /**
+   * Stop serving: sessions are released once the last request using them ends (a new version has
+   * been promoted, requests already streaming from this one finish on it).
+   */
+  retire(): Promise<void> {
+    this.retired = true;
+    return this.releaseIfIdle();
+  }
+
+  private releaseIfIdle(): Promise<void> {
+    if (this.retired && this.inUse === 0) this.released ??= this.folder.release();
+    return this.released ?? Promise.resolve();
+  }
+
+  private async *holding<T>(work: () => AsyncGenerator<T>): AsyncGenerator<T> {
+    if (this.retired) throw new Error(`model version ${this.version} is retired`);
+    this.inUse++;
+    try {
+      yield* work();
+    } finally {
+      this.inUse--;
+      void this.releaseIfIdle();
+    }
+  }
+
+  private async holdingPromise<T>(work: () => Promise<T>): Promise<T> {
+    if (this.retired) throw new Error(`model version ${this.version} is retired`);
+    this.inUse++;
+    try {
+      return await work();
+    } finally {
+      this.inUse--;
+      void this.releaseIfIdle();
+    }
+  }
+}
