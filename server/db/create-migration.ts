@@ -1,8 +1,8 @@
 import { readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
+import type { DatabaseKind } from "./env";
 import { readMigrationsFolder, writeMigration } from "./migrations-folder";
 import { engineError, startSchemaEngine } from "./schema-engine";
-import { GENERATED_HEADER, providerPaths, repoRoot, syncPostgresSchema } from "./schemas";
+import { GENERATED_HEADER, prismaLayout, syncPostgresSchema, type PrismaLayout } from "./schemas";
 
 /**
  * `prisma migrate dev --create-only`, offline, for both providers at once.
@@ -16,8 +16,6 @@ import { GENERATED_HEADER, providerPaths, repoRoot, syncPostgresSchema } from ".
  * migration, written here each time) against the freshly derived prisma/postgres/schema.prisma.
  * tests/db checks that applying prisma/postgres/migrations yields exactly that snapshot.
  */
-export const postgresSnapshotPath = path.join(repoRoot, "prisma/postgres/last-migrated.prisma");
-
 const SNAPSHOT_HEADER =
   "// Written by `npm run db:migrate`: prisma/postgres/schema.prisma as of the newest migration in\n" +
   "// prisma/postgres/migrations. The next PostgreSQL migration is the diff from this to the schema.\n";
@@ -32,32 +30,42 @@ export interface CreatedMigration {
 }
 
 /** Creates the migration folders for a schema change; null when the schema has no changes. */
-export async function createMigration(migrationName: string): Promise<CreatedMigration | null> {
+export async function createMigration(
+  migrationName: string,
+  layout = prismaLayout(),
+): Promise<CreatedMigration | null> {
   if (!/^[A-Za-z0-9_]+$/.test(migrationName)) {
     throw new Error(`Migration name "${migrationName}": use letters, digits and underscores only`);
   }
-  await syncPostgresSchema();
-  const sqliteScript = await sqliteMigration();
-  const postgresScript = await postgresMigration();
+  const { sqlite: sqliteScript, postgresql: postgresScript } = await pendingSchemaChanges(layout);
   if (sqliteScript === null && postgresScript === null) return null;
 
   const name = migrationFolderName(migrationName);
   const written: string[] = [];
   if (sqliteScript !== null) {
-    written.push(await writeMigration(providerPaths.sqlite.migrations, "sqlite", name, sqliteScript));
+    written.push(await writeMigration(layout.sqlite.migrations, "sqlite", name, sqliteScript));
   }
   if (postgresScript !== null) {
-    written.push(await writeMigration(providerPaths.postgresql.migrations, "postgresql", name, postgresScript));
+    written.push(await writeMigration(layout.postgresql.migrations, "postgresql", name, postgresScript));
   }
-  const postgresSchema = await readFile(providerPaths.postgresql.schema, "utf8");
-  await writeFile(postgresSnapshotPath, SNAPSHOT_HEADER + postgresSchema.replace(GENERATED_HEADER, ""));
+  const postgresSchema = await readFile(layout.postgresql.schema, "utf8");
+  await writeFile(layout.postgresSnapshot, SNAPSHOT_HEADER + postgresSchema.replace(GENERATED_HEADER, ""));
   return { name, written };
 }
 
-async function sqliteMigration(): Promise<string | null> {
-  const schemaPath = providerPaths.sqlite.schema;
+/**
+ * The SQL each provider's next migration would hold (null: none needed). Also syncs
+ * prisma/postgres/schema.prisma with the source first.
+ */
+export async function pendingSchemaChanges(layout = prismaLayout()): Promise<Record<DatabaseKind, string | null>> {
+  await syncPostgresSchema(layout);
+  return { sqlite: await sqliteMigration(layout), postgresql: await postgresMigration(layout) };
+}
+
+async function sqliteMigration(layout: PrismaLayout): Promise<string | null> {
+  const schemaPath = layout.sqlite.schema;
   const content = await readFile(schemaPath, "utf8");
-  const migrations = await readMigrationsFolder(providerPaths.sqlite.migrations);
+  const migrations = await readMigrationsFolder(layout.sqlite.migrations);
   // The WASM engine's createMigration refuses SQLite ("shadow DB must be provided through an
   // external factory"); its diff takes the shadow database from the adapter factory, which for
   // better-sqlite3 is `:memory:`. The connection itself is not used, so it is in memory too.
@@ -90,10 +98,10 @@ export function migrationFolderName(name: string, now = new Date()): string {
 }
 
 /** The SQL from the last migrated PostgreSQL schema to the current one; null when they match. */
-export async function postgresMigration(): Promise<string | null> {
-  const schemaPath = providerPaths.postgresql.schema;
+async function postgresMigration(layout: PrismaLayout): Promise<string | null> {
+  const schemaPath = layout.postgresql.schema;
   const content = await readFile(schemaPath, "utf8");
-  const previous = await readFile(postgresSnapshotPath, "utf8").catch(() => null);
+  const previous = await readFile(layout.postgresSnapshot, "utf8").catch(() => null);
   const { engine, close } = await startSchemaEngine({
     url: "postgres without server",
     schema: { path: schemaPath, content },
@@ -104,7 +112,7 @@ export async function postgresMigration(): Promise<string | null> {
       // engine's "empty" target would also emit CREATE SCHEMA "public", which the CLI's does not).
       from: {
         tag: "schemaDatamodel",
-        files: [{ path: postgresSnapshotPath, content: previous ?? 'datasource db {\n  provider = "postgresql"\n}\n' }],
+        files: [{ path: layout.postgresSnapshot, content: previous ?? 'datasource db {\n  provider = "postgresql"\n}\n' }],
       },
       to: { tag: "schemaDatamodel", files: [{ path: schemaPath, content }] },
       script: true,

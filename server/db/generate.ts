@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { providerPaths, repoRoot, syncPostgresSchema } from "./schemas";
+import { prismaLayout, repoRoot, syncPostgresSchema } from "./schemas";
 
 /**
  * Derives prisma/postgres/schema.prisma from prisma/schema.prisma, then runs the real
@@ -10,10 +10,11 @@ import { providerPaths, repoRoot, syncPostgresSchema } from "./schemas";
  * pointing PRISMA_SCHEMA_ENGINE_BINARY at the Node executable keeps it from downloading one.
  */
 export async function generateClients(): Promise<void> {
-  if (await syncPostgresSchema()) console.log("prisma/postgres/schema.prisma updated from prisma/schema.prisma");
+  const layout = prismaLayout();
+  if (await syncPostgresSchema(layout)) console.log("prisma/postgres/schema.prisma updated from prisma/schema.prisma");
 
   const prismaCli = path.join(repoRoot, "node_modules/prisma/build/index.js");
-  for (const schema of [providerPaths.sqlite.schema, providerPaths.postgresql.schema]) {
+  for (const schema of [layout.sqlite.schema, layout.postgresql.schema]) {
     const result = spawnSync(process.execPath, [prismaCli, "generate", "--schema", schema], {
       cwd: repoRoot,
       stdio: "inherit",

@@ -6,11 +6,14 @@ import pg from "pg";
 import { databaseKind, sqliteFilePath } from "./env";
 import { checkMigrationsFolder, readMigrationsFolder, type MigrationList } from "./migrations-folder";
 import { engineError, startSchemaEngine, type SchemaEngine } from "./schema-engine";
-import { providerPaths } from "./schemas";
+import { prismaLayout } from "./schemas";
 
 export interface MigrateOptions {
-  /** Defaults to prisma/migrations (SQLite) or prisma/postgres/migrations (PostgreSQL). */
-  migrationsDir?: string;
+  /**
+   * Folder holding prisma/ (default: this repository): its prisma/migrations (SQLite) or
+   * prisma/postgres/migrations (PostgreSQL) are applied.
+   */
+  root?: string;
   /** Receives the schema engine's log lines (JSON), for debugging. */
   onLog?: (line: string) => void;
 }
@@ -33,14 +36,15 @@ const NO_FILTER = { externalTables: [], externalEnums: [] };
  */
 export async function migrateDatabase(url: string, opts: MigrateOptions = {}): Promise<MigrateResult> {
   const kind = databaseKind(url);
-  const migrations = await readMigrationsFolder(opts.migrationsDir ?? providerPaths[kind].migrations);
+  const paths = prismaLayout(opts.root)[kind];
+  const migrations = await readMigrationsFolder(paths.migrations);
   checkMigrationsFolder(migrations, kind);
 
   const sqliteFile = kind === "sqlite" ? sqliteFilePath(url) : undefined;
   const sqliteExisted = sqliteFile !== undefined && existsSync(sqliteFile);
   if (sqliteFile) await mkdir(path.dirname(sqliteFile), { recursive: true });
 
-  const schemaPath = providerPaths[kind].schema;
+  const schemaPath = paths.schema;
   const { engine, close } = await startSchemaEngine({
     url,
     schema: { path: schemaPath, content: await readFile(schemaPath, "utf8") },
@@ -55,27 +59,31 @@ export async function migrateDatabase(url: string, opts: MigrateOptions = {}): P
     const { pending, hadMigrationsTable } = await pendingMigrations(engine, migrations);
     if (pending.length === 0) return { applied: [] };
 
-    if (sqliteFile) {
-      const backup = `${sqliteFile}.before-migrate`;
-      if (sqliteExisted) await sqliteCopy(sqliteFile, backup);
-      try {
-        return await applyPending(engine, migrations);
-      } catch (error) {
-        await closeOnce();
-        if (sqliteExisted) await sqliteCopy(backup, sqliteFile);
-        else await removeSqliteFiles(sqliteFile);
-        throw error;
-      } finally {
-        await rm(backup, { force: true });
-      }
-    }
-
+    const backup = sqliteFile && sqliteExisted ? `${sqliteFile}.before-migrate` : undefined;
+    if (backup) await sqliteCopy(sqliteFile!, backup);
     try {
-      return await applyPending(engine, migrations);
+      const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList: migrations, filters: NO_FILTER });
+      return { applied: appliedMigrationNames };
     } catch (error) {
       await closeOnce();
-      await forgetFailedPostgresMigrations(url, pending, hadMigrationsTable);
-      throw error;
+      // Undo, and find out which migration it was (the engine's message does not always say).
+      let failed: string[];
+      if (sqliteFile) {
+        failed = await unfinishedSqliteMigrations(sqliteFile, pending);
+        if (backup) await sqliteCopy(backup, sqliteFile);
+        else await removeSqliteFiles(sqliteFile);
+      } else {
+        failed = await forgetFailedPostgresMigrations(url, pending, hadMigrationsTable);
+      }
+      const described = failed.map(
+        (name) => `${name} (${path.relative(process.cwd(), path.join(migrations.baseDir, name, "migration.sql"))})`,
+      );
+      throw engineError(
+        `Migration ${described.join(", ")} failed and was rolled back; the database is as it was before this run`,
+        error,
+      );
+    } finally {
+      if (backup) await rm(backup, { force: true });
     }
   } finally {
     await closeOnce();
@@ -111,15 +119,6 @@ async function pendingMigrations(engine: SchemaEngine, migrations: MigrationList
   return { pending, hadMigrationsTable: diagnosis.hasMigrationsTable };
 }
 
-async function applyPending(engine: SchemaEngine, migrations: MigrationList): Promise<MigrateResult> {
-  try {
-    const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList: migrations, filters: NO_FILTER });
-    return { applied: appliedMigrationNames };
-  } catch (error) {
-    throw engineError("Migration failed; the database was left as it was before", error);
-  }
-}
-
 /** SQLite's online backup: a consistent copy even while other connections have the file open. */
 async function sqliteCopy(from: string, to: string): Promise<void> {
   const source = new Database(from, { fileMustExist: true });
@@ -134,20 +133,65 @@ async function removeSqliteFiles(file: string): Promise<void> {
   for (const suffix of ["", "-journal", "-wal", "-shm"]) await rm(file + suffix, { force: true });
 }
 
-/** Removes the rows the engine wrote for migrations that failed in this run (their SQL was rolled back). */
+/** Names of this run's migrations that the engine recorded as started but not finished. */
+async function unfinishedSqliteMigrations(file: string, pending: string[]): Promise<string[]> {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db
+      .prepare("SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NULL AND rolled_back_at IS NULL")
+      .all() as { migration_name: string }[];
+    return rows.map((row) => row.migration_name).filter((name) => pending.includes(name));
+  } catch {
+    return []; // no _prisma_migrations table: nothing was recorded
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Removes the rows the engine wrote for migrations that failed in this run (each script ran as
+ * one transaction, so nothing else of theirs is left); returns their names.
+ */
 async function forgetFailedPostgresMigrations(url: string, pending: string[], hadMigrationsTable: boolean) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(
-      "DELETE FROM _prisma_migrations WHERE finished_at IS NULL AND rolled_back_at IS NULL AND migration_name = ANY($1)",
+    const { rows: failed } = await client.query<{ migration_name: string }>(
+      "DELETE FROM _prisma_migrations WHERE finished_at IS NULL AND rolled_back_at IS NULL " +
+        "AND migration_name = ANY($1) RETURNING migration_name",
       [pending],
     );
     if (!hadMigrationsTable) {
       const { rows } = await client.query<{ n: string }>("SELECT count(*) AS n FROM _prisma_migrations");
       if (rows[0]?.n === "0") await client.query("DROP TABLE _prisma_migrations");
     }
+    return failed.map((row) => row.migration_name);
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * The SQL that would bring the database at `url` to the given schema file; null when it already
+ * matches (e.g. after migrating, against prisma/schema.prisma or, on PostgreSQL,
+ * prisma/postgres/last-migrated.prisma). Reads the live database's catalog.
+ */
+export async function databaseDrift(url: string, schemaPath: string): Promise<string | null> {
+  const content = await readFile(schemaPath, "utf8");
+  const files = [{ path: schemaPath, content }];
+  const { engine, close } = await startSchemaEngine({ url, schema: { path: schemaPath, content } });
+  try {
+    const result = await engine.diff({
+      from: { tag: "schemaDatasource", files, configDir: path.dirname(schemaPath) },
+      to: { tag: "schemaDatamodel", files },
+      script: true,
+      exitCode: true,
+      filters: NO_FILTER,
+    });
+    return result.exitCode === 2 ? (result.stdout ?? "") : null;
+  } catch (error) {
+    throw engineError("Could not compare the database with the schema", error);
+  } finally {
+    await close();
   }
 }

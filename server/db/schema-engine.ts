@@ -215,5 +215,7 @@ export function engineError(context: string, cause: unknown): Error {
         : typeof cause === "string"
           ? cause
           : JSON.stringify(cause);
-  return new Error(`${context}: ${detail}`, { cause });
+  // Engine messages end with a span trace ("   0: sql_schema_connector::…") that helps nobody.
+  const message = detail.split(/\n\s+0: /)[0]!.trim();
+  return new Error(`${context}: ${message}`, { cause });
 }

@@ -14,16 +14,22 @@ export interface ProviderPaths {
   migrations: string;
 }
 
-export const providerPaths: Record<DatabaseKind, ProviderPaths> = {
-  sqlite: {
-    schema: path.join(repoRoot, "prisma/schema.prisma"),
-    migrations: path.join(repoRoot, "prisma/migrations"),
-  },
-  postgresql: {
-    schema: path.join(repoRoot, "prisma/postgres/schema.prisma"),
-    migrations: path.join(repoRoot, "prisma/postgres/migrations"),
-  },
-};
+export interface PrismaLayout extends Record<DatabaseKind, ProviderPaths> {
+  /** The PostgreSQL schema as of the newest PostgreSQL migration (see create-migration.ts). */
+  postgresSnapshot: string;
+}
+
+/** The layout under a repository root (another root: tests work on a copy of prisma/). */
+export function prismaLayout(root = repoRoot): PrismaLayout {
+  return {
+    sqlite: { schema: path.join(root, "prisma/schema.prisma"), migrations: path.join(root, "prisma/migrations") },
+    postgresql: {
+      schema: path.join(root, "prisma/postgres/schema.prisma"),
+      migrations: path.join(root, "prisma/postgres/migrations"),
+    },
+    postgresSnapshot: path.join(root, "prisma/postgres/last-migrated.prisma"),
+  };
+}
 
 export const GENERATED_HEADER =
   "// GENERATED from prisma/schema.prisma by `npm run db:generate` — do not edit; edit the source.\n";
@@ -48,11 +54,11 @@ export function derivePostgresSchema(source: string): string {
 }
 
 /** Rewrites prisma/postgres/schema.prisma from the source; returns true when its content changed. */
-export async function syncPostgresSchema(): Promise<boolean> {
-  const source = await readFile(providerPaths.sqlite.schema, "utf8");
+export async function syncPostgresSchema(layout = prismaLayout()): Promise<boolean> {
+  const source = await readFile(layout.sqlite.schema, "utf8");
   const derived = derivePostgresSchema(source);
-  const current = await readFile(providerPaths.postgresql.schema, "utf8").catch(() => null);
+  const current = await readFile(layout.postgresql.schema, "utf8").catch(() => null);
   if (current === derived) return false;
-  await writeFile(providerPaths.postgresql.schema, derived);
+  await writeFile(layout.postgresql.schema, derived);
   return true;
 }

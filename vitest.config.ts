@@ -1,0 +1,15 @@
+import path from "node:path";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  // tsconfig.json's "@/*" → repo root.
+  resolve: { alias: [{ find: /^@\//, replacement: `${path.resolve(import.meta.dirname)}/` }] },
+  test: {
+    include: ["tests/**/*.test.ts"],
+    // A real PostgreSQL server and migrated template databases for the run; see tests/setup/.
+    globalSetup: ["tests/setup/global-setup.ts"],
+    // Database tests migrate and clone real databases; the default 5 s is tight on 2 shared cores.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
