@@ -1,0 +1,48 @@
+/** The tiny random-weight model written by `python -m training.tiny_model`, and its parity.json. */
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+
+export const FIXTURE = path.resolve(import.meta.dirname, "../fixtures/tiny-model");
+
+const top20 = z.object({ ids: z.array(z.number()), values: z.array(z.number()) });
+const paritySchema = z.object({
+  tolerance: z.number(),
+  prompt_text: z.string(),
+  history: z.array(z.number()),
+  candidates: z.array(z.number()),
+  candidate_titles: z.array(z.string()),
+  input_ids: z.array(z.number()),
+  rec_mask: z.array(z.boolean()),
+  slot_items: z.array(z.number()),
+  logits_last_top20: top20,
+  with_past: z.object({ past_length: z.number(), input_ids: z.array(z.number()), slot_items: z.array(z.number()), logits_last_top20: top20 }),
+  greedy: z.object({ steps: z.number(), stop_ids: z.array(z.number()), tokens: z.array(z.number()) }),
+  candidate_scores: z.array(z.object({ row: z.number(), title: z.string(), answer_ids: z.array(z.number()), logprob: z.number() })),
+  int8: z.object({ logits_last_top20: top20, greedy_tokens: z.array(z.number()) }).nullable(),
+  sasrec: z.object({ item_seq: z.array(z.array(z.number())), user_state: z.array(z.array(z.number())) }),
+});
+export type Parity = z.infer<typeof paritySchema>;
+
+export const parity: Parity = paritySchema.parse(JSON.parse(readFileSync(path.join(FIXTURE, "parity.json"), "utf8")));
+
+/** A private copy of the fixture folder (to break files in); removed by the returned cleanup. */
+export async function copyFixture(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "reco-model-"));
+  await cp(FIXTURE, dir, { recursive: true });
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Collects a generation into its tokens and text deltas. */
+export async function collect(events: AsyncIterable<{ type: string; delta?: string; tokens?: number[]; reason?: string }>) {
+  const deltas: string[] = [];
+  let tokens: number[] = [];
+  let reason: string | undefined;
+  for await (const e of events) {
+    if (e.type === "text") deltas.push(e.delta!);
+    else ({ tokens = [], reason } = e);
+  }
+  return { deltas, text: deltas.join(""), tokens, reason };
+}
