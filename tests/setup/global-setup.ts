@@ -1,11 +1,11 @@
-import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { migrateDatabase } from "@/server/db/migrate";
 import type { TestDatabasesContext } from "./context";
 import { createDatabase, databaseUrlFor, dropDatabase } from "./postgres-admin";
-import { postgresBinariesMissing, startPostgresServer, type PostgresServer } from "./postgres-server";
+import { postgresBinariesMissing, RUN_DIR_PREFIX, startPostgresServer, type PostgresServer } from "./postgres-server";
 
 /**
  * Once per `vitest run`: a real PostgreSQL 15 server (or TEST_POSTGRES_URL), and one migrated
@@ -15,7 +15,8 @@ import { postgresBinariesMissing, startPostgresServer, type PostgresServer } fro
  * developer's data/reco.db.
  */
 export default async function setup(project: TestProject) {
-  const runDir = await mkdtemp(path.join(os.tmpdir(), "reco-test-"));
+  await removeStaleRunDirs();
+  const runDir = await mkdtemp(path.join(os.tmpdir(), `${RUN_DIR_PREFIX}sqlite-${process.pid}-`));
   let server: PostgresServer | undefined;
   let postgresTemplate: string | null = null;
   let postgresUrl = process.env.TEST_POSTGRES_URL ?? null;
@@ -51,4 +52,21 @@ export default async function setup(project: TestProject) {
     throw error;
   }
   return teardown;
+}
+
+/** Temp folders left by a test runner that was killed (its pid is gone). */
+async function removeStaleRunDirs() {
+  for (const name of await readdir(os.tmpdir())) {
+    const pid = new RegExp(`^${RUN_DIR_PREFIX}(?:sqlite|pg)-(\\d+)-`).exec(name)?.[1];
+    if (pid && !processExists(Number(pid))) await rm(path.join(os.tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"; // exists, but not ours
+  }
 }

@@ -16,6 +16,9 @@ import pg from "pg";
  * small shell watchdog that stops it when the test runner's process disappears, so even a killed
  * vitest leaves no postgres behind.
  */
+/** Temp folders of a test run are named reco-test-<kind>-<pid of the test runner>-…. */
+export const RUN_DIR_PREFIX = "reco-test-";
+
 export const POSTGRES_BIN = process.env.POSTGRES_BIN ?? "/usr/lib/postgresql/15/bin";
 
 export interface PostgresServer {
@@ -60,18 +63,19 @@ async function freePort(): Promise<number> {
 // the server dies, or when the watched process (the test runner) is gone. /proc is used because
 // `kill -0` on a process of another user fails with EPERM.
 const WATCHDOG = `
-watched=$1; shift
+watched=$1; dir=$2; shift 2
 "$@" & server=$!
 trap 'kill -INT $server 2>/dev/null; wait $server; exit 0' TERM INT
 while [ -d /proc/$watched ] && kill -0 $server 2>/dev/null; do sleep 1; done
 kill -INT $server 2>/dev/null; wait $server
+[ -d /proc/$watched ] || rm -rf "$dir"
 `;
 
 export async function startPostgresServer(): Promise<PostgresServer> {
   const missing = postgresBinariesMissing();
   if (missing) throw new Error(missing);
   const user = serverUser();
-  const dir = await mkdtemp(path.join(os.tmpdir(), "reco-pg-"));
+  const dir = await mkdtemp(path.join(os.tmpdir(), `${RUN_DIR_PREFIX}pg-${process.pid}-`));
   if (user) await chown(dir, user.uid, user.gid);
   const dataDir = path.join(dir, "data");
 
@@ -93,6 +97,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       WATCHDOG,
       "watchdog",
       String(process.pid),
+      dir,
       path.join(POSTGRES_BIN, "postgres"),
       "-D", dataDir,
       "-p", String(port),
