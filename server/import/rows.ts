@@ -86,7 +86,9 @@ const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.
  * When an interaction happened: unix seconds (number or digits) or an ISO 8601 date / date-time.
  * A date-time without a zone is read as UTC, so an import means the same on every machine.
  */
-export const Timestamp = z.union([z.number(), z.string()]).transform((value, ctx) => {
+export const Timestamp = z
+  .union([z.number(), z.string()], { error: (issue) => `expected unix seconds or an ISO 8601 date, got ${shown(issue.input)}` })
+  .transform((value, ctx) => {
   const text = String(value).trim();
   if (/^\d+(\.\d+)?$/.test(text)) {
     const seconds = Number(text);

@@ -65,8 +65,10 @@ const GenericInteraction = z
     user: Id,
     item: Id,
     timestamp: Timestamp,
-    rating: z.union([z.literal("").transform(() => null), z.null(), Num]).optional(),
-    kind: z.union([z.literal("").transform(() => undefined), Kind]).optional(),
+    // Empty CSV cells mean "not given". The unions repeat the inner schemas' messages, which a
+    // union would otherwise replace with a bare "Invalid input".
+    rating: z.union([z.literal("").transform(() => null), z.null(), Num], { error: (issue) => `expected a number, got ${JSON.stringify(issue.input)}` }).optional(),
+    kind: z.union([z.literal("").transform(() => undefined), Kind], { error: (issue) => `expected one of ${Kind.options.join(", ")}, got ${JSON.stringify(issue.input)}` }).optional(),
   })
   .transform((row, ctx) => {
     const rating = row.rating ?? null;
