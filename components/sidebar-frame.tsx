@@ -7,7 +7,9 @@ import { type ReactNode, useEffect, useState } from "react";
 export function SidebarFrame({ children }: { children: ReactNode }) {
   const [open, setOpen] = useState(false);
   const pathname = usePathname();
-  useEffect(() => setOpen(false), [pathname]);
+  useEffect(() => {
+    setOpen(false);
+  }, [pathname]);
   return (
     <>
       <button

@@ -32,7 +32,10 @@ export function Chat({ id, initialMessages, initialFeedback, isNew = false }: Pr
   });
 
   const bottom = useRef<HTMLDivElement>(null);
-  useEffect(() => bottom.current?.scrollIntoView({ block: "end" }), [messages, status]);
+  useEffect(() => {
+    // Block body: scrollIntoView returns a promise in current Chromium, which useEffect must not get.
+    bottom.current?.scrollIntoView({ block: "end" });
+  }, [messages, status]);
 
   const send = (text: string) => {
     if (isNew && messages.length === 0) window.history.replaceState(null, "", `/c/${id}`);

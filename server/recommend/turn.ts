@@ -67,7 +67,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
       }
       const notice: Notice = {
         level: "info",
-        text: `Picked by the baseline recommender (co-occurrence and popularity over ${index.catalog}'s stored interactions).`,
+        text: "Picked by the baseline recommender (item co-occurrence and popularity over stored interactions), not by a language model.",
       };
       write({ type: "data-notice", id: `${assistantMessageId}-notice`, data: notice });
     }
@@ -100,7 +100,9 @@ export function introText(request: Request, result: BaselineResult, nouns: Catal
   }
   const filters: string[] = [];
   if (request.genres.length) filters.push(request.genres.map((g) => g.replace(/-/g, " ")).join(" and "));
-  const what = [filters.join(" "), nouns.items].filter(Boolean).join(" ");
+  // "classics", "graphic novels" are already plural nouns: no "books" after them.
+  const pluralGenre = /s$/.test(request.genres.at(-1) ?? "") && request.genres.at(-1) !== "humor";
+  const what = pluralGenre ? filters.join(" ") : [filters.join(" "), nouns.items].filter(Boolean).join(" ");
   const extra: string[] = [];
   if (request.creator) extra.push(`by ${request.creator}`);
   if (request.yearFrom !== null || request.yearTo !== null) extra.push(yearText(request));
@@ -113,12 +115,9 @@ export function introText(request: Request, result: BaselineResult, nouns: Catal
   return `Here are ${result.picks.length} ${scope}${because}.${relaxed}`;
 }
 
+/** The baseline's explanation is its reason as a sentence; genres and year are on the card already. */
 function explanationFor(pick: BaselinePick): string {
-  const facts: string[] = [];
-  if (pick.entry.genres.length) facts.push(pick.entry.genres.slice(0, 3).map((g) => g.replace(/-/g, " ")).join(", "));
-  if (pick.entry.year !== null) facts.push(String(pick.entry.year));
-  const sentence = pick.reason.charAt(0).toUpperCase() + pick.reason.slice(1);
-  return facts.length ? `${sentence}. ${facts.join(" · ")}.` : `${sentence}.`;
+  return `${pick.reason.charAt(0).toUpperCase()}${pick.reason.slice(1)}.`;
 }
 
 async function storeRecommendation(
