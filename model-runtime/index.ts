@@ -4,7 +4,7 @@
  */
 export { ModelRegistry, NoModelError } from "./registry";
 export { ModelRuntime, type PromptInput, type RuntimeOptions } from "./runtime";
-export { createReco, toHybridMessages, type RecoProvider, type RecoProviderSettings } from "./provider";
+export { behaviourSlot, createReco, toHybridMessages, type RecoProvider, type RecoProviderSettings } from "./provider";
 export { loadModelFolder, ModelFolderError, sha256, type LoadOptions, type ModelFolder, type Precision } from "./model-folder";
 export { manifestSchema, type Manifest } from "./manifest";
 export { encodePrompt, recommendationMessages, PromptError, type HybridMessage, type PromptPart, type PromptTokens, type SlotKind } from "./prompt";

@@ -2,9 +2,10 @@
  * The AI SDK custom provider: a LanguageModelV4 (specificationVersion "v4") backed by ModelRuntime,
  * so a route writes `streamText({ model: reco.languageModel(), messages })` like with any hosted model.
  *
- * Behaviour slots travel as text parts carrying provider options:
- *   { type: "text", text: "", providerOptions: { reco: { slot: "history", row: 12 } } }
- * becomes the history slot of item row 12 (its text is ignored), so hybrid prompts need no side channel.
+ * Behaviour slots travel as text parts carrying provider options (behaviourSlot() writes one):
+ *   { type: "text", text: "[history item 12]", providerOptions: { reco: { slot: "history", row: 12 } } }
+ * becomes the history slot of item row 12, so hybrid prompts need no side channel. The text is only a
+ * label for logs (the AI SDK drops empty text parts, so it must not be empty).
  * The model id "serving" (the default) resolves the registry's current version at each call, so a
  * promote takes effect on the next request without rebuilding the model object.
  */
@@ -28,6 +29,11 @@ import type { ModelRegistry } from "./registry";
 import type { ModelRuntime } from "./runtime";
 
 const slotOptionSchema = z.object({ slot: z.enum(["history", "candidate", "text"]), row: z.number().int().nonnegative() });
+
+/** A text part that stands for a behaviour slot holding item `row` (for messages given to streamText). */
+export function behaviourSlot(slot: "history" | "candidate", row: number) {
+  return { type: "text" as const, text: `[${slot} item ${row}]`, providerOptions: { reco: { slot, row } } };
+}
 
 export interface RecoProviderSettings {
   /** Where the serving version comes from (hot-swappable), or one fixed runtime (tests, scripts). */

@@ -60,7 +60,7 @@ describe("loadModelFolder", () => {
     const dir = await brokenCopy(async (d) => {
       const file = path.join(d, "llm.onnx");
       const bytes = await readFile(file);
-      bytes[bytes.length >> 1] ^= 0xff;
+      bytes[bytes.length >> 1]! ^= 0xff;
       await writeFile(file, bytes);
     });
     const e = await refusal(dir);
