@@ -1,7 +1,9 @@
 import { defineConfig } from "prisma/config";
 
-// The CLI is only used for `prisma generate` (offline-safe); migrations go through
-// scripts/db (the WebAssembly schema engine), see docs/ARCHITECTURE.md.
+// The Prisma CLI is only used for `prisma generate` (offline-safe, run by `npm run db:generate`);
+// its migrate commands need a native engine that is downloaded, so migrations go through the
+// WebAssembly schema engine in server/db/ instead (`npm run db:migrate`, `npm run db:deploy`).
+// See docs/DATABASE.md.
 export default defineConfig({
   schema: "prisma/schema.prisma",
   migrations: { path: "prisma/migrations" },

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import type { DatabaseKind } from "./env";
 import { readMigrationsFolder, writeMigration } from "./migrations-folder";
-import { engineError, startSchemaEngine } from "./schema-engine";
+import { engineError, POSTGRES_WITHOUT_SERVER, startSchemaEngine } from "./schema-engine";
 import { GENERATED_HEADER, prismaLayout, syncPostgresSchema, type PrismaLayout } from "./schemas";
 
 /**
@@ -103,7 +103,7 @@ async function postgresMigration(layout: PrismaLayout): Promise<string | null> {
   const content = await readFile(schemaPath, "utf8");
   const previous = await readFile(layout.postgresSnapshot, "utf8").catch(() => null);
   const { engine, close } = await startSchemaEngine({
-    url: "postgres without server",
+    url: POSTGRES_WITHOUT_SERVER,
     schema: { path: schemaPath, content },
   });
   try {

@@ -116,7 +116,15 @@ export function migrationAdapterFactory(url: string) {
     provider: factory.provider,
     adapterName: factory.adapterName,
     connect: () => track(factory.connect()),
-    connectToShadowDb: () => track(factory.connectToShadowDb(), true),
+    connectToShadowDb: () => {
+      // adapter-pg builds its shadow pool as { ...config, database }, but pg lets a
+      // connectionString override `database`, so the "shadow" would be the real database. No
+      // command here needs a PostgreSQL shadow database (see create-migration.ts); refuse it.
+      if (factory instanceof PrismaPg) {
+        return Promise.reject(new Error("A PostgreSQL shadow database is not supported here; diff datamodels instead"));
+      }
+      return track(factory.connectToShadowDb(), true);
+    },
   };
   return {
     factory: bindMigrationAwareSqlAdapterFactory(unbound),
@@ -159,12 +167,12 @@ function serverlessPostgresFactory() {
   });
 }
 
+/** Stands in for a URL where a PostgreSQL engine needs no server (a diff between two datamodels). */
+export const POSTGRES_WITHOUT_SERVER = Symbol("PostgreSQL without a server");
+
 export interface EngineOptions {
-  /**
-   * Database URL the engine connects to (SQLite file: URL or postgres:// URL), or "no server" for a
-   * PostgreSQL diff between two datamodels, which needs no database.
-   */
-  url: string | "postgres without server";
+  /** Database URL the engine connects to (SQLite file: URL or postgres:// URL). */
+  url: string | typeof POSTGRES_WITHOUT_SERVER;
   /** The Prisma schema file the engine starts from (path as shown in its messages, and its text). */
   schema: { path: string; content: string };
   /** Receives the engine's log lines (JSON). */
@@ -182,7 +190,7 @@ export async function startSchemaEngine({ url, schema, onLog }: EngineOptions): 
   engineModule ??= loadEngineModule();
   const { SchemaEngine } = await engineModule;
   const adapters =
-    url === "postgres without server"
+    url === POSTGRES_WITHOUT_SERVER
       ? { factory: serverlessPostgresFactory(), close: async () => {} }
       : migrationAdapterFactory(url);
   let engine: SchemaEngine;

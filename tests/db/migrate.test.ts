@@ -105,6 +105,26 @@ describe.each(["sqlite", "postgresql"] as const)("migrateDatabase on %s", (kind)
     expect(await migrationRows(t.db)).toEqual(rowsBefore);
   });
 
+  test("a database that records a failed migration is refused", async () => {
+    const t = await testDatabase(kind, true);
+    const [latest] = (await migrationRows(t.db)).slice(-1);
+    await t.db.$executeRawUnsafe(
+      "UPDATE _prisma_migrations SET finished_at = NULL, logs = 'failed by hand' WHERE migration_name = '" +
+        latest!.migration_name +
+        "'",
+    );
+    const copy = await copyOfPrismaFolder();
+    cleanups.push(copy.remove);
+    const next = path.join(prismaLayout(copy.root)[kind].migrations, "29990101000000_next");
+    await mkdir(next);
+    await writeFile(path.join(next, "migration.sql"), 'CREATE TABLE "next" ("id" INTEGER NOT NULL PRIMARY KEY);\n');
+
+    await expect(migrateDatabase(t.url, { root: copy.root })).rejects.toThrow(
+      new RegExp(`failed migrations \\(${latest!.migration_name}\\)`),
+    );
+    expect(await tableNames(t.db, kind)).not.toContain("next");
+  });
+
   test("migrations for another provider are refused", async () => {
     const t = await testDatabase(kind, false);
     const copy = await copyOfPrismaFolder();
