@@ -102,9 +102,11 @@ export class Decoder {
         }
       }
     }
-    const mask = new BigInt64Array(B * (P + T));
-    for (let b = 0; b < B; b++) {
-      for (let j = 0; j < P + T; j++) mask[b * (P + T) + j] = BigInt(input.attentionMask?.[b]?.[j] ?? 1);
+    const mask = new BigInt64Array(B * (P + T)).fill(1n);
+    if (input.attentionMask) {
+      for (let b = 0; b < B; b++) {
+        for (let j = 0; j < P + T; j++) if (input.attentionMask[b]?.[j] === 0) mask[b * (P + T) + j] = 0n;
+      }
     }
     feeds.input_ids = new ort.Tensor("int64", inputIds, [B, T]);
     feeds.rec_embeds = new ort.Tensor("float32", recEmbeds, [B, T, recDim]);

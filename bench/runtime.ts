@@ -1,0 +1,155 @@
+/**
+ * Speed of model-runtime on one model version folder: load, prefill of a LLaRA recommendation prompt,
+ * decode tokens/s, ranking the candidates (every tokenization of each title, and the training form
+ * only), choosing one by trie-constrained decoding, peak RSS; for each precision × threads.
+ * Rank and choose times include their own prefill of the prompt.
+ *
+ *   npx tsx bench/runtime.ts --model models/<version>            # fp32 and int8, 1 and 2 threads
+ *   npx tsx bench/runtime.ts --model tests/fixtures/tiny-model --label "tiny random (2 layers)"
+ *   options: --precision fp32,int8  --threads 1,2  --decode 64  --repeat 5  --history 10  --candidates 20
+ *
+ * Each configuration runs in its own child process, so peak RSS is that configuration's alone.
+ * Timings are medians over --repeat runs after one warm-up. Say which model a number came from:
+ * random or untrained weights time like real ones of the same shape, but they are not the demo model.
+ */
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import cliProgress from "cli-progress";
+import { ModelRuntime, type Precision } from "../model-runtime";
+import { argmax } from "../model-runtime/sampling";
+
+const { values: args } = parseArgs({
+  options: {
+    model: { type: "string", default: "tests/fixtures/tiny-model" },
+    label: { type: "string" },
+    precision: { type: "string", default: "fp32,int8" },
+    threads: { type: "string", default: "1,2" },
+    decode: { type: "string", default: "64" },
+    repeat: { type: "string", default: "5" },
+    history: { type: "string", default: "10" },
+    candidates: { type: "string", default: "20" },
+    child: { type: "boolean", default: false },
+  },
+});
+
+interface Result {
+  precision: Precision;
+  threads: number;
+  loadMs: number;
+  promptTokens: number;
+  prefillMs: number;
+  decodeTokPerS: number;
+  rankMs: number;
+  rankTrainingFormMs: number;
+  chooseMs: number;
+  peakRssMb: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function measure(precision: Precision, threads: number): Promise<Result> {
+  const t0 = performance.now();
+  const rt = await ModelRuntime.load(args.model!, { precision, threads });
+  const loadMs = performance.now() - t0;
+  const count = rt.folder.manifest.items.count;
+  const nHistory = Math.min(Number(args.history), count);
+  const nCandidates = Math.min(Number(args.candidates), count - nHistory);
+  const history = Array.from({ length: nHistory }, (_, i) => i + 1);
+  const candidates = Array.from({ length: nCandidates }, (_, i) => nHistory + i + 1);
+  const prompt = rt.recommendationPrompt({ history, candidates });
+  const titles = candidates.map((r) => rt.folder.items[r]!.title);
+  const d = rt.decoder;
+  const V = d.vocab;
+  const steps = Number(args.decode);
+
+  const prefill = async () => d.forward({ ids: [prompt.ids], slotRows: [prompt.slotRows], cache: d.emptyCache(1), logitsToKeep: 1 });
+  const prefillTimes: number[] = [];
+  const decodeRates: number[] = [];
+  const rankTimes: number[] = [];
+  const rankTrainingFormTimes: number[] = [];
+  const chooseTimes: number[] = [];
+  for (let r = 0; r <= Number(args.repeat); r++) {
+    let t = performance.now();
+    let out = await prefill();
+    const prefillMs = performance.now() - t;
+    t = performance.now();
+    for (let s = 0; s < steps; s++) {
+      const token = argmax(out.logits.subarray((out.kept - 1) * V, out.kept * V));
+      out = await d.forward({ ids: [[token]], cache: out.cache, logitsToKeep: 1 });
+    }
+    const decodeRate = steps / ((performance.now() - t) / 1000);
+    t = performance.now();
+    await rt.rankCandidates(prompt, titles);
+    const rankMs = performance.now() - t;
+    t = performance.now();
+    await rt.rankCandidates(prompt, titles, { spaceVariants: false });
+    const rankTrainingFormMs = performance.now() - t;
+    t = performance.now();
+    await rt.chooseCandidate(prompt, titles);
+    const chooseMs = performance.now() - t;
+    if (r === 0) continue; // warm-up
+    prefillTimes.push(prefillMs);
+    decodeRates.push(decodeRate);
+    rankTimes.push(rankMs);
+    rankTrainingFormTimes.push(rankTrainingFormMs);
+    chooseTimes.push(chooseMs);
+  }
+  await rt.retire();
+  return {
+    precision,
+    threads,
+    loadMs,
+    promptTokens: prompt.ids.length,
+    prefillMs: median(prefillTimes),
+    decodeTokPerS: median(decodeRates),
+    rankMs: median(rankTimes),
+    rankTrainingFormMs: median(rankTrainingFormTimes),
+    chooseMs: median(chooseTimes),
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+async function main() {
+  const precisions = args.precision!.split(",") as Precision[];
+  const threadCounts = args.threads!.split(",").map(Number);
+  if (args.child) {
+    const result = await measure(precisions[0]!, threadCounts[0]!);
+    process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+    return;
+  }
+  const configs = precisions.flatMap((p) => threadCounts.map((t) => [p, t] as const));
+  const bar = new cliProgress.SingleBar({ format: "bench {bar} {value}/{total} {config}" }, cliProgress.Presets.shades_classic);
+  bar.start(configs.length, 0, { config: "" });
+  const results: Result[] = [];
+  for (const [precision, threads] of configs) {
+    bar.update({ config: `${precision}, ${threads} thread(s)` });
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, path.resolve(import.meta.filename), ...process.argv.slice(2), "--child", "--precision", precision, "--threads", String(threads)],
+      { encoding: "utf8", maxBuffer: 1 << 24 },
+    );
+    const line = child.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+    if (!line) {
+      bar.stop();
+      throw new Error(`${precision}, ${threads} threads failed:\n${child.stderr}`);
+    }
+    results.push(JSON.parse(line.slice(7)));
+    bar.increment();
+  }
+  bar.stop();
+  const rt = await ModelRuntime.load(args.model!, { threads: 1 });
+  const d = rt.folder.manifest.dims;
+  console.log(`\nmodel: ${args.label ?? rt.folder.manifest.base_model.name} (${args.model}; ${d.layers} layers, hidden ${d.hidden}, vocab ${d.vocab}; logits: ${rt.folder.llm.spec.logits})`);
+  console.log(`prompt: LLaRA template 0, ${args.history} history + ${args.candidates} candidates = ${results[0]!.promptTokens} tokens; decode ${args.decode} tokens; medians of ${args.repeat}\n`);
+  console.log("| precision | threads | load (sha256 + sessions) | prefill | decode | rank (all forms) | rank (training form) | choose (trie) | peak RSS |");
+  console.log("|---|---|---|---|---|---|---|---|---|");
+  for (const r of results) {
+    console.log(
+      `| ${r.precision} | ${r.threads} | ${r.loadMs.toFixed(0)} ms | ${r.prefillMs.toFixed(0)} ms | ${r.decodeTokPerS.toFixed(1)} tok/s | ${r.rankMs.toFixed(0)} ms | ${r.rankTrainingFormMs.toFixed(0)} ms | ${r.chooseMs.toFixed(0)} ms | ${r.peakRssMb.toFixed(0)} MB |`,
+    );
+  }
+  await rt.retire();
+}
+
+await main();
