@@ -61,6 +61,16 @@ describe.each(["sqlite", "postgresql"] as const)("migrateDatabase on %s", (kind)
     expect(await migrationRows(t.db)).toEqual(rowsBefore);
   });
 
+  test("runs started together (several app instances booting) apply each migration once", async () => {
+    const t = await testDatabase(kind, false);
+    const committed = await committedMigrations(layout[kind].migrations);
+
+    const results = await Promise.all([migrateDatabase(t.url), migrateDatabase(t.url), migrateDatabase(t.url)]);
+
+    expect(results.flatMap((r) => r.applied).sort()).toEqual(committed.map((m) => m.name));
+    expect((await migrationRows(t.db)).map((r) => r.migration_name)).toEqual(committed.map((m) => m.name));
+  });
+
   test("a failing migration is rolled back with a clear error, and runs once fixed", async () => {
     const t = await testDatabase(kind, true);
     await t.db.user.create({ data: { externalId: "kept" } });
