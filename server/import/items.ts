@@ -1,6 +1,12 @@
 import type { Prisma } from "../db/generated/sqlite/client";
 import { ImportError } from "./errors";
 import type { ItemRow, JsonValue } from "./rows";
+import { insertRowsReturning } from "./sql";
+
+const ITEM_COLUMNS = {
+  catalog: "text", external_id: "text", title: "text", year: "number", creators: "text", genres: "text",
+  metadata: "json", created_at: "timestamp", updated_at: "timestamp",
+} as const;
 
 type Tx = Prisma.TransactionClient;
 
@@ -61,11 +67,15 @@ export class CatalogItems {
     let batch: ItemRow[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
-      const created = await tx.item.createManyAndReturn({
-        data: batch.map(({ line: _line, ...item }) => ({ ...item, catalog: this.catalog })),
-        select: { id: true, externalId: true },
-      });
-      for (const item of created) this.ids.set(item.externalId, item.id);
+      const now = new Date();
+      const created = await insertRowsReturning<{ id: number | bigint; external_id: string }>(
+        tx,
+        "items",
+        ITEM_COLUMNS,
+        batch.map((r) => [this.catalog, r.externalId, r.title, r.year, r.creators, r.genres, r.metadata, now, now]),
+        "id, external_id",
+      );
+      for (const item of created) this.ids.set(item.external_id, Number(item.id));
       counts.inserted += created.length;
       onBatch(batch[batch.length - 1]!.line);
       batch = [];

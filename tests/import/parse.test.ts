@@ -6,7 +6,7 @@ import { ImportError } from "@/server/import/errors";
 import { detectFormat } from "@/server/import/formats";
 import { movieTitle } from "@/server/import/formats/movielens";
 import { readLines } from "@/server/import/lines";
-import { genreField, Timestamp } from "@/server/import/rows";
+import { genreField, Timestamp, type InteractionRow, type ItemRow } from "@/server/import/rows";
 
 // Reading and validating files needs no database: these run in milliseconds.
 const FIXTURES = path.resolve("tests/fixtures/import");
@@ -14,11 +14,21 @@ let dir: string;
 beforeAll(async () => (dir = await mkdtemp(path.join(os.tmpdir(), "reco-import-parse-"))));
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-async function rows(file: string) {
+async function read(file: string) {
   const format = await detectFormat(file, file);
-  const out = [];
-  for await (const row of format.rows(file, file)) out.push(row);
-  return { format, rows: out };
+  const rows: (ItemRow | InteractionRow)[] = [];
+  for await (const row of format.rows(file, file)) rows.push(row);
+  return { format, rows };
+}
+async function items(file: string) {
+  const { format, rows } = await read(file);
+  expect(format.kind).toBe("items");
+  return { format, rows: rows as ItemRow[] };
+}
+async function events(file: string) {
+  const { format, rows } = await read(file);
+  expect(format.kind).toBe("interactions");
+  return { format, rows: rows as InteractionRow[] };
 }
 
 async function temp(name: string, content: string | Buffer) {
@@ -88,18 +98,18 @@ describe("field rules", () => {
 
 describe("formats", () => {
   it("MovieLens-100K u.item: latin-1, genre flags, titles and years", async () => {
-    const { format, rows: items } = await rows(path.join(FIXTURES, "ml-100k/u.item"));
+    const { format, rows: movies } = await items(path.join(FIXTURES, "ml-100k/u.item"));
     expect(format).toMatchObject({ name: "MovieLens-100K items", kind: "items", catalog: "movielens" });
-    expect(items).toHaveLength(6);
-    expect(items[0]).toMatchObject({ externalId: "1", title: "Toy Story", year: 1995, genres: "|animation|children|comedy|" });
-    expect(items[2]).toMatchObject({ title: "The Usual Suspects", genres: "|crime|thriller|" });
-    expect(items[3]!.genres).toBe("|action|adventure|romance|science-fiction|war|");
-    expect(items[4]).toMatchObject({ externalId: "267", title: "unknown", year: null, genres: null });
-    expect(items[5]).toMatchObject({ title: "Misérables, Les", metadata: { original_title: "Misérables, Les (1995)" } });
+    expect(movies).toHaveLength(6);
+    expect(movies[0]).toMatchObject({ externalId: "1", title: "Toy Story", year: 1995, genres: "|animation|children|comedy|" });
+    expect(movies[2]).toMatchObject({ title: "The Usual Suspects", genres: "|crime|thriller|" });
+    expect(movies[3]!.genres).toBe("|action|adventure|romance|science-fiction|war|");
+    expect(movies[4]).toMatchObject({ externalId: "267", title: "unknown", year: null, genres: null });
+    expect(movies[5]).toMatchObject({ title: "Misérables, Les", metadata: { original_title: "Misérables, Les (1995)" } });
   });
 
   it("MovieLens-100K u.data: tab-separated, tolerates the trailing tab", async () => {
-    const { format, rows: ratings } = await rows(path.join(FIXTURES, "ml-100k/u.data"));
+    const { format, rows: ratings } = await events(path.join(FIXTURES, "ml-100k/u.data"));
     expect(format.kind).toBe("interactions");
     expect(ratings).toHaveLength(10);
     expect(ratings[3]).toMatchObject({ line: 4, user: "22", item: "12", kind: "rating", value: 5 });
@@ -107,50 +117,50 @@ describe("formats", () => {
   });
 
   it("MovieLens latest: movies.csv and ratings.csv", async () => {
-    const movies = await rows(path.join(FIXTURES, "ml-latest/movies.csv"));
+    const movies = await items(path.join(FIXTURES, "ml-latest/movies.csv"));
     expect(movies.format.catalog).toBe("movielens-latest");
     expect(movies.rows[0]).toMatchObject({ title: "Toy Story", genres: "|adventure|animation|children|comedy|fantasy|" });
     expect(movies.rows[3]!.genres).toBe("|action|adventure|science-fiction|");
     expect(movies.rows[4]).toMatchObject({ title: "Black Mirror", genres: null, year: null });
-    const ratings = await rows(path.join(FIXTURES, "ml-latest/ratings.csv"));
+    const ratings = await events(path.join(FIXTURES, "ml-latest/ratings.csv"));
     expect(ratings.rows[3]).toMatchObject({ user: "2", item: "2", value: 3.5, line: 5 });
   });
 
   it("goodbooks: image URLs never reach metadata; time is the row order", async () => {
-    const books = await rows(path.join(FIXTURES, "goodbooks/books.csv"));
+    const books = await items(path.join(FIXTURES, "goodbooks/books.csv"));
     expect(books.rows[1]).toMatchObject({ title: "Harry Potter and the Sorcerer's Stone (Harry Potter, #1)", year: 1997, creators: "J.K. Rowling; Mary GrandPré" });
     for (const book of books.rows) {
       expect(Object.keys(book.metadata).filter((key) => key.includes("url"))).toEqual([]);
       expect(JSON.stringify(book.metadata)).not.toContain("gr-assets");
     }
     expect(books.rows[0]!.metadata).toMatchObject({ average_rating: 4.34, ratings_count: 4780653, isbn: "439023483", language_code: "eng" });
-    const ratings = await rows(path.join(FIXTURES, "goodbooks/ratings.csv"));
+    const ratings = await events(path.join(FIXTURES, "goodbooks/ratings.csv"));
     expect(ratings.rows.map((r) => r.at.toISOString())).toEqual([
       "2017-01-01T00:00:00.000Z", "2017-01-01T00:00:01.000Z", "2017-01-01T00:00:02.000Z", "2017-01-01T00:00:03.000Z",
     ]);
-    const toRead = await rows(path.join(FIXTURES, "goodbooks/to_read.csv"));
+    const toRead = await events(path.join(FIXTURES, "goodbooks/to_read.csv"));
     expect(toRead.rows[1]).toMatchObject({ user: "1", item: "3", kind: "to_read", value: null });
   });
 
   it("generic CSV: extra columns and the metadata column merge into metadata; kind defaults", async () => {
-    const items = await rows(path.join(FIXTURES, "generic/items.csv"));
-    expect(items.format.catalog).toBeNull();
-    expect(items.rows[0]).toMatchObject({
+    const catalog = await items(path.join(FIXTURES, "generic/items.csv"));
+    expect(catalog.format.catalog).toBeNull();
+    expect(catalog.rows[0]).toMatchObject({
       externalId: "sku-1", year: 2020, creators: "Ann Smith; Bo Lee", genres: "|kitchen|tea|", metadata: { publisher: "Acme", price: 12.5 },
     });
-    expect(items.rows[1]).toMatchObject({ year: null, creators: null, metadata: { publisher: "Acme" } });
-    const events = await rows(path.join(FIXTURES, "generic/interactions.csv"));
-    expect(events.rows.map((r) => [r.kind, r.value])).toEqual([["rating", 5], ["view", null], ["save", null], ["rating", 3.5], ["view", null]]);
+    expect(catalog.rows[1]).toMatchObject({ year: null, creators: null, metadata: { publisher: "Acme" } });
+    const log = await events(path.join(FIXTURES, "generic/interactions.csv"));
+    expect(log.rows.map((r) => [r.kind, r.value])).toEqual([["rating", 5], ["view", null], ["save", null], ["rating", 3.5], ["view", null]]);
   });
 
   it("generic JSONL: arrays, integer ids, blank lines", async () => {
-    const items = await rows(path.join(FIXTURES, "generic/items.jsonl"));
-    expect(items.rows[0]).toMatchObject({ creators: "Ursula K. Le Guin", genres: "|science-fiction|classics|", metadata: { pages: 304, language: "en" } });
-    expect(items.rows[2]).toMatchObject({ externalId: "3", title: "Kindred", year: null });
-    const events = await rows(path.join(FIXTURES, "generic/interactions.jsonl"));
-    expect(events.rows).toHaveLength(3);
-    expect(events.rows[1]).toMatchObject({ kind: "to_read", value: null });
-    expect(events.rows[2]).toMatchObject({ user: "42", item: "3" });
+    const catalog = await items(path.join(FIXTURES, "generic/items.jsonl"));
+    expect(catalog.rows[0]).toMatchObject({ creators: "Ursula K. Le Guin", genres: "|science-fiction|classics|", metadata: { pages: 304, language: "en" } });
+    expect(catalog.rows[2]).toMatchObject({ externalId: "3", title: "Kindred", year: null });
+    const log = await events(path.join(FIXTURES, "generic/interactions.jsonl"));
+    expect(log.rows).toHaveLength(3);
+    expect(log.rows[1]).toMatchObject({ kind: "to_read", value: null });
+    expect(log.rows[2]).toMatchObject({ user: "42", item: "3" });
   });
 
   it("an unrecognised CSV names its header", async () => {
