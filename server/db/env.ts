@@ -11,7 +11,9 @@ const DatabaseUrl = z
 export type DatabaseKind = "sqlite" | "postgresql";
 
 export function databaseUrl(env: NodeJS.ProcessEnv = process.env): string {
-  return DatabaseUrl.parse(env.DATABASE_URL ?? "file:./data/reco.db");
+  const parsed = DatabaseUrl.safeParse(env.DATABASE_URL ?? "file:./data/reco.db");
+  if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => issue.message).join("; "));
+  return parsed.data;
 }
 
 export function databaseKind(url: string): DatabaseKind {

@@ -5,8 +5,8 @@
 import { databaseKind, databaseUrl } from "../env";
 import { migrateDatabase } from "../migrate";
 
-const url = databaseUrl();
 try {
+  const url = databaseUrl();
   const { applied } = await migrateDatabase(url);
   const target = databaseKind(url) === "sqlite" ? url : "PostgreSQL (DATABASE_URL)";
   if (applied.length === 0) console.log(`${target}: already up to date`);

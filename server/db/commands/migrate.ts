@@ -13,14 +13,21 @@ import { generateClients } from "../generate";
 import { migrateDatabase } from "../migrate";
 import { repoRoot } from "../schemas";
 
-const { values } = parseArgs({ options: { name: { type: "string", short: "n" } } });
-if (!values.name) {
-  console.error("Usage: npm run db:migrate -- --name <migration_name>");
+const usage = "Usage: npm run db:migrate -- --name <migration_name>";
+let name: string | undefined;
+try {
+  name = parseArgs({ options: { name: { type: "string", short: "n" } } }).values.name;
+} catch (error) {
+  console.error(`${(error as Error).message}\n${usage}`);
+  process.exit(2);
+}
+if (!name) {
+  console.error(usage);
   process.exit(2);
 }
 
 try {
-  const created = await createMigration(values.name);
+  const created = await createMigration(name);
   if (created === null) {
     console.log("no changes: prisma/schema.prisma matches the migrations");
   } else {
