@@ -74,15 +74,16 @@ class RecoLanguageModel implements LanguageModelV4 {
 
   async doGenerate(options: LanguageModelV4CallOptions): Promise<LanguageModelV4GenerateResult> {
     const { messages, generateOptions, warnings } = this.prepare(options);
+    const runtime = this.runtime();
     let finish: Extract<GenerationEvent, { type: "finish" }> | undefined;
-    for await (const event of this.runtime().generate(messages, generateOptions)) if (event.type === "finish") finish = event;
+    for await (const event of runtime.generate(messages, generateOptions)) if (event.type === "finish") finish = event;
     const content: LanguageModelV4Content[] = finish?.text ? [{ type: "text", text: finish.text }] : [];
     return {
       content,
       finishReason: finishReason(finish?.reason ?? "stop"),
       usage: usage(finish?.promptTokens, finish?.tokens.length),
       warnings,
-      response: { modelId: this.runtime().version, timestamp: new Date() },
+      response: { modelId: runtime.version, timestamp: new Date() },
     };
   }
 
