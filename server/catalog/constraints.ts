@@ -170,8 +170,9 @@ function quoted(text: string): string[] {
 
 /**
  * The catalog item a phrase names, if any: an exact title (without a leading article or
- * series suffix) wins, then the most popular title that starts with the phrase, then one
- * that contains it as whole words. Short generic phrases ("a book") link nothing.
+ * series suffix) wins, then the most popular title that starts with the phrase, then one that
+ * contains it as whole words, then a title within a few typos ("the hobit", "dun"). Short
+ * generic phrases ("a book") link nothing.
  */
 export function linkTitle(phrase: string, index: CatalogIndex): CatalogEntry | null {
   const key = normalizeTitle(phrase);
@@ -183,14 +184,68 @@ export function linkTitle(phrase: string, index: CatalogIndex): CatalogEntry | n
     if (entry.key === key) rank = 3;
     else if (entry.key.startsWith(`${key} `)) rank = 2;
     else if (key.length >= 5 && ` ${entry.key} `.includes(` ${key} `)) rank = 1;
-    if (rank > bestRank || (rank === bestRank && rank >= 0 && best && entry.popularity > best.popularity)) {
-      if (rank >= 0) {
-        best = entry;
-        bestRank = rank;
-      }
+    if (rank < 0) continue;
+    if (rank > bestRank || (rank === bestRank && best && entry.popularity > best.popularity)) {
+      best = entry;
+      bestRank = rank;
     }
   }
-  return best;
+  return best ?? closestTitle(withoutMistypedArticle(key), index);
+}
+
+/** "teh martian" → "martian": titles are keyed without their article, typed or mistyped. */
+function withoutMistypedArticle(key: string): string {
+  const [first, ...rest] = key.split(" ");
+  return rest.length > 0 && first && first.length >= 3 && editDistance(first, "the", 1) <= 1 ? rest.join(" ") : key;
+}
+
+/** Typos allowed for a phrase of this length: none for short words, where one edit is another word. */
+function allowedEdits(length: number): number {
+  if (length < 4) return 0;
+  if (length < 9) return 1;
+  if (length < 16) return 2;
+  return 3;
+}
+
+/** The most popular title within the allowed number of edits of the phrase (whole title only). */
+function closestTitle(key: string, index: CatalogIndex): CatalogEntry | null {
+  const limit = allowedEdits(key.length);
+  if (limit === 0) return null;
+  let best: CatalogEntry | null = null;
+  let bestDistance = limit + 1;
+  for (const entry of index.entries) {
+    if (Math.abs(entry.key.length - key.length) > limit) continue;
+    const distance = editDistance(key, entry.key, Math.min(limit, bestDistance));
+    if (distance < bestDistance || (distance === bestDistance && best && entry.popularity > best.popularity)) {
+      best = entry;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= limit ? best : null;
+}
+
+/**
+ * Levenshtein distance with adjacent transpositions counted as one edit ("teh" → "the"),
+ * giving up (returning max + 1) as soon as it must exceed max.
+ */
+export function editDistance(a: string, b: string, max: number): number {
+  let before = new Array<number>(b.length + 1).fill(0);
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, before[j - 2]! + 1);
+      current.push(value);
+      rowMin = Math.min(rowMin, value);
+    }
+    if (rowMin > max) return max + 1;
+    before = previous;
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 const STOP_WORDS = new Set([

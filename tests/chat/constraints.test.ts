@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type CatalogEntry, type CatalogIndex, normalizeTitle } from "@/server/catalog/catalog-index";
-import { linkTitle, matchesRequest, parseRequest } from "@/server/catalog/constraints";
+import { editDistance, linkTitle, matchesRequest, parseRequest } from "@/server/catalog/constraints";
 
 function entry(id: number, title: string, genres: string[], year: number | null, creators: string | null, popularity: number): CatalogEntry {
   return { id, title, key: normalizeTitle(title), genres, year, creators, popularity };
@@ -123,4 +123,29 @@ describe("hostile and odd input", () => {
     parse("like The Hobbit ".repeat(120));
     expect(performance.now() - started).toBeLessThan(2000);
   });
+});
+
+describe("typo-tolerant linking", () => {
+  it.each([
+    ["something like the hobit", 1],
+    ["I loved teh martian", 3],
+    ["similar to Pride and Prejudise", 4],
+    ["like Gone Gril", 5],
+  ])("%s", (text, id) => expect(parse(text).likedItems.map((e) => e.id)).toEqual([id]));
+
+  it("does not turn short words into other titles", () => {
+    expect(linkTitle("Its", index)).toBeNull();
+    expect(linkTitle("Dun", index)).toBeNull();
+  });
+});
+
+describe("editDistance", () => {
+  it.each([
+    ["kitten", "sitting", 3],
+    ["hobbit", "hobit", 1],
+    ["the", "teh", 1],
+    ["abc", "abc", 0],
+    ["", "abc", 3],
+  ])("%s ↔ %s", (a, b, d) => expect(editDistance(a, b, 5)).toBe(d));
+  it("gives up past the limit", () => expect(editDistance("completely", "different", 2)).toBe(3));
 });
