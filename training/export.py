@@ -24,9 +24,7 @@ import hashlib
 import json
 import os
 import random
-import shutil
 import sys
-import tempfile
 
 import numpy as np
 import torch
@@ -34,6 +32,7 @@ import torch.nn as nn
 from tqdm import tqdm
 
 from training import prompts
+from training.base_model import save_tokenizer
 from training.prompts import Sample
 
 # -----------------------------------------------------------------------------
@@ -333,23 +332,6 @@ def sha256(path):
         while chunk := f.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
-
-
-def save_tokenizer(tokenizer, out):
-    """tokenizer.json + tokenizer_config.json with the chat template inside it (as the contract says)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        tokenizer.save_pretrained(tmp)
-        shutil.copy(os.path.join(tmp, "tokenizer.json"), os.path.join(out, "tokenizer.json"))
-        with open(os.path.join(tmp, "tokenizer_config.json")) as f:
-            cfg = json.load(f)
-    cfg["chat_template"] = tokenizer.chat_template
-    # transformers 5 writes its own class name ("TokenizersBackend"), which other readers (transformers.js)
-    # do not know; tokenizer.json holds everything, so name the generic fast tokenizer.
-    cfg["tokenizer_class"] = "PreTrainedTokenizerFast"
-    if "extra_special_tokens" in cfg:  # the key older readers look for
-        cfg["additional_special_tokens"] = cfg["extra_special_tokens"]
-    with open(os.path.join(out, "tokenizer_config.json"), "w") as f:
-        json.dump(cfg, f, indent=2, ensure_ascii=False)
 
 
 def special_tokens(tokenizer):

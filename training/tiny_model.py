@@ -64,19 +64,35 @@ def train_tokenizer(corpus, vocab):
     return fast
 
 
-def build(books=books_csv):
+def base_llm(books=books_csv, extra_text=()):
+    """A random tiny Llama and its tokenizer, before the slot tokens: what a base folder holds."""
     torch.manual_seed(seed)
     from transformers import LlamaConfig, LlamaForCausalLM
     all_books = read_titles(books)
-    items = all_books[:num_items]
     corpus = [t for _, t in all_books[:2000]] + [t for ts in prompts.TEMPLATES.values() for t in ts]
     corpus += ["You are a helpful AI assistant named SmolLM, trained by Hugging Face", "system", "user", "assistant"]
-    tokenizer = train_tokenizer(corpus, vocab_size)
+    tokenizer = train_tokenizer(corpus + list(extra_text), vocab_size)
     cfg = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
                       num_attention_heads=4, num_key_value_heads=2, head_dim=16, max_position_embeddings=2048,
                       rope_theta=100000.0, rms_norm_eps=1e-5, tie_word_embeddings=True, initializer_range=0.2,
                       bos_token_id=1, eos_token_id=2, pad_token_id=2)
-    llm = LlamaForCausalLM(cfg)
+    return LlamaForCausalLM(cfg).eval(), tokenizer, all_books
+
+
+def save_base(folder, books=books_csv):
+    """Write the tiny model as a Hugging Face base folder (for tests of the training commands)."""
+    from training.base_model import save_tokenizer
+    llm, tokenizer, _ = base_llm(books)
+    os.makedirs(folder, exist_ok=True)
+    llm.save_pretrained(folder)
+    save_tokenizer(tokenizer, folder)
+    return folder
+
+
+def build(books=books_csv):
+    llm, tokenizer, all_books = base_llm(books)
+    items = all_books[:num_items]
+    cfg = llm.config
     add_slot_tokens(llm, tokenizer)
     # Random slot-token rows too (add_slot_tokens starts them at the mean).
     with torch.no_grad():
