@@ -12,5 +12,5 @@ export type { GenerateOptions, GenerationEvent, FinishReason } from "./generate"
 export { TokenTrie, candidateVariants, type CandidateScore, type ChosenCandidate, type ChooseOptions, type RankOptions } from "./constrained";
 export type { ScoredItem, TopKOptions } from "./sasrec";
 export { QueueFullError, FairScheduler, type SchedulerOptions } from "./queue";
-export { sessionConfigFromEnv, type Device, type SessionConfig } from "./session";
+export { DeviceError, sessionConfigFromEnv, type Device, type SessionConfig } from "./session";
 export { seededRng, type SamplingOptions } from "./sampling";

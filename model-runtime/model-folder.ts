@@ -12,7 +12,7 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type * as ort from "onnxruntime-node";
 import { describeZodError, itemsFileSchema, manifestSchema, type ItemRow, type LlmGraphSpec, type Manifest } from "./manifest";
-import { createSession, sessionConfigFromEnv, type SessionConfig } from "./session";
+import { createSession, DeviceError, sessionConfigFromEnv, type SessionConfig } from "./session";
 import { RecoTokenizer } from "./tokenizer";
 
 export class ModelFolderError extends Error {
@@ -200,6 +200,7 @@ async function openSession(dir: string, file: string, config: SessionConfig, fai
   try {
     return await createSession(path.join(dir, file), config);
   } catch (e) {
+    if (e instanceof DeviceError) throw e;
     return fail(file, `onnxruntime could not load it: ${(e as Error).message}`);
   }
 }

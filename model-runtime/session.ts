@@ -33,6 +33,11 @@ export function sessionConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Sess
   return { device, threads };
 }
 
+/** The configured device cannot run here: a deployment problem, not a problem of the model folder. */
+export class DeviceError extends Error {
+  override name = "DeviceError";
+}
+
 const CUDA_HELP =
   "RECO_DEVICE=cuda, but this onnxruntime-node binary has no CUDA execution provider. Reinstall it on a " +
   "machine with CUDA 12: `npm_config_onnxruntime_node_install=cuda12 npm ci`, or unset RECO_DEVICE to run on CPU.";
@@ -44,13 +49,13 @@ export async function createSession(path: string, config: SessionConfig): Promis
     ...(config.threads ? { intraOpNumThreads: config.threads, interOpNumThreads: 1 } : {}),
   };
   if (config.device === "cuda" && !ort.listSupportedBackends().some((b) => b.name === "cuda")) {
-    throw new Error(CUDA_HELP);
+    throw new DeviceError(CUDA_HELP);
   }
   try {
     return await ort.InferenceSession.create(path, options);
   } catch (error) {
     if (config.device === "cuda" && /cuda|provider/i.test(String(error))) {
-      throw new Error(`${CUDA_HELP} (onnxruntime said: ${String(error)})`);
+      throw new DeviceError(`${CUDA_HELP} (onnxruntime said: ${String(error).split("\n")[0]})`);
     }
     throw error;
   }
