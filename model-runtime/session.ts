@@ -18,7 +18,7 @@ export interface SessionConfig {
 }
 
 /** Session settings from RECO_DEVICE and RECO_THREADS, with a clear error for a bad value. */
-export function sessionConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SessionConfig {
+export function sessionConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): SessionConfig {
   const device = (env.RECO_DEVICE ?? "cpu").toLowerCase();
   if (device !== "cpu" && device !== "cuda") {
     throw new Error(`RECO_DEVICE must be "cpu" or "cuda", not ${JSON.stringify(env.RECO_DEVICE)}`);
