@@ -59,6 +59,8 @@ export interface ChooseOptions extends ConstrainedOptions {
 export interface RankOptions extends ConstrainedOptions {
   /** Upper bound on the memory of one batched pass (KV cache copies + logits). Default 256 MiB. */
   maxBatchBytes?: number;
+  /** The fixed cost of one extra pass, in fed tokens (reading all weights once ≈ one decode step). Default 16. */
+  passCostTokens?: number;
 }
 
 interface TrieNode {
@@ -229,8 +231,8 @@ export async function rankCandidates(
     const pending = variants.filter((v) => v.ids.length > 1).sort((a, b) => a.ids.length - b.ids.length);
     // log Z of a position depends only on the tokens before it: share it between variants with that prefix.
     const logZ = new Map<string, number>();
-    for (let start = 0; start < pending.length; start += maxBatch) {
-      const batch = pending.slice(start, start + maxBatch);
+    for (const [start, end] of planBatches(pending.map((v) => v.ids.length - 1), maxBatch, options.passCostTokens ?? 16)) {
+      const batch = pending.slice(start, end);
       const rows = await scoreBatch(runtime, decoder, cache, batch.map((v) => v.ids.slice(0, -1)), options.signal);
       batch.forEach((v, b) => {
         for (let j = 1; j < v.ids.length; j++) {
@@ -254,6 +256,31 @@ export async function rankCandidates(
   const total = logSumExp(scores.map((s) => s.logprob));
   for (const s of scores) s.probability = Math.exp(s.logprob - total);
   return scores.sort((a, b) => b.logprob - a.logprob);
+}
+
+/**
+ * Cuts sequences (lengths sorted ascending) into batches. A batch costs rows × its longest length in
+ * fed tokens (padding is computed too) plus a fixed cost per pass; one batch pads short titles to
+ * the longest, many batches pay the pass cost many times. Exact minimum by dynamic programming over
+ * the sorted order (n ≤ a few hundred), with at most maxBatch rows per batch. Returns [start, end) pairs.
+ */
+export function planBatches(lengths: readonly number[], maxBatch: number, passCost: number): Array<[number, number]> {
+  const n = lengths.length;
+  const best = new Float64Array(n + 1).fill(Infinity);
+  const cut = new Int32Array(n + 1);
+  best[0] = 0;
+  for (let end = 1; end <= n; end++) {
+    for (let start = Math.max(0, end - maxBatch); start < end; start++) {
+      const cost = best[start]! + (end - start) * lengths[end - 1]! + passCost;
+      if (cost < best[end]!) {
+        best[end] = cost;
+        cut[end] = start;
+      }
+    }
+  }
+  const batches: Array<[number, number]> = [];
+  for (let end = n; end > 0; end = cut[end]!) batches.unshift([cut[end]!, end]);
+  return batches;
 }
 
 /**

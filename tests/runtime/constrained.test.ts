@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { candidateVariants, ModelRuntime, TokenTrie, type PromptTokens } from "@/model-runtime";
+import { planBatches } from "@/model-runtime/constrained";
 import { logSoftmax } from "@/model-runtime/sampling";
 import { FIXTURE, parity } from "./fixture";
 
@@ -128,5 +129,24 @@ describe("rankCandidates", () => {
     const chosen = await rt.chooseCandidate(prompt, parity.candidate_titles, options);
     // Greedy may miss the best sequence, but it can never find a more probable one than ranking's best.
     expect(chosen.logprob).toBeLessThanOrEqual(best!.logprob + 1e-6);
+  });
+});
+
+describe("planBatches", () => {
+  it("keeps one batch when padding is cheaper than another pass", () => {
+    expect(planBatches([3, 3, 4, 4], 64, 16)).toEqual([[0, 4]]);
+  });
+
+  it("splits short and long titles when padding the short ones would cost more than a pass", () => {
+    // 10 rows of 2 tokens and 10 of 20: one batch = 20 × 20 + 16 = 416; two = 10×2 + 16 + 10×20 + 16 = 252.
+    const lengths = [...new Array(10).fill(2), ...new Array(10).fill(20)];
+    expect(planBatches(lengths, 64, 16)).toEqual([[0, 10], [10, 20]]);
+  });
+
+  it("never puts more than maxBatch rows in a batch, and covers every row once", () => {
+    const lengths = Array.from({ length: 37 }, (_, i) => 1 + Math.floor(i / 4));
+    const batches = planBatches(lengths, 5, 16);
+    expect(batches.every(([a, b]) => b - a <= 5 && b > a)).toBe(true);
+    expect(batches.flatMap(([a, b]) => Array.from({ length: b - a }, (_, i) => a + i))).toEqual(lengths.map((_, i) => i));
   });
 });
