@@ -15,7 +15,6 @@ import { openDb } from "../db/client";
 import { databaseUrl } from "../db/env";
 import { migrateDatabase } from "../db/migrate";
 import { loadDemoCatalog } from "./demo";
-import { ImportError } from "./errors";
 import { importFiles } from "./import";
 import { progressBar } from "./progress";
 import { formatReport } from "./report";
@@ -48,10 +47,7 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ImportError || error instanceof Error) {
-    console.error(`Import failed; nothing was written.\n${error.message}`);
-  } else {
-    console.error(`Import failed; nothing was written.\n${String(error)}`);
-  }
+  // ImportError messages name the file, line and reason; the transaction was rolled back.
+  console.error(`Import failed; nothing was written.\n${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
