@@ -42,6 +42,15 @@ export async function migrateDatabase(url: string, opts: MigrateOptions = {}): P
 
   const sqliteFile = kind === "sqlite" ? sqliteFilePath(url) : undefined;
   const sqliteExisted = sqliteFile !== undefined && existsSync(sqliteFile);
+  const backup = sqliteFile && sqliteExisted ? `${sqliteFile}.before-migrate` : undefined;
+  if (backup && existsSync(backup)) {
+    // Left by a run that was killed mid-migration: the database may be half migrated, and this
+    // copy is the state before it. Never overwrite it.
+    throw new Error(
+      `${backup} exists: a migration run was interrupted. Copy it over ${sqliteFile} (or delete it ` +
+        "if the database is known to be fine) and run again",
+    );
+  }
   if (sqliteFile) await mkdir(path.dirname(sqliteFile), { recursive: true });
 
   const schemaPath = paths.schema;
@@ -59,7 +68,6 @@ export async function migrateDatabase(url: string, opts: MigrateOptions = {}): P
     const { pending, hadMigrationsTable } = await pendingMigrations(engine, migrations);
     if (pending.length === 0) return { applied: [] };
 
-    const backup = sqliteFile && sqliteExisted ? `${sqliteFile}.before-migrate` : undefined;
     if (backup) await sqliteCopy(sqliteFile!, backup);
     try {
       const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList: migrations, filters: NO_FILTER });

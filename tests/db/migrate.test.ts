@@ -160,6 +160,17 @@ test("a SQLite database in a folder that does not exist yet gets the folder", as
   expect(existsSync(file)).toBe(true);
 });
 
+test("a SQLite copy left by an interrupted run is never overwritten", async () => {
+  const t = await createTestDatabase("sqlite");
+  cleanups.push(t.cleanup);
+  const file = t.url.slice("file:".length);
+  await writeFile(`${file}.before-migrate`, "state before the interrupted run");
+  cleanups.push(() => rm(`${file}.before-migrate`, { force: true }));
+
+  await expect(migrateDatabase(t.url)).rejects.toThrow(/before-migrate exists: a migration run was interrupted/);
+  expect(await readFile(`${file}.before-migrate`, "utf8")).toBe("state before the interrupted run");
+});
+
 test("a failed first migration of a new SQLite file leaves no file behind", async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), "reco-migrate-"));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
