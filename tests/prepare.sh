@@ -19,5 +19,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 if [ -f training/requirements.txt ]; then
-  python3 -m pip install -q --disable-pip-version-check -r training/requirements.txt
+  # pip warns once per package about an extra index folder this machine's pip config names; hide that.
+  python3 -m pip install -q --disable-pip-version-check -r training/requirements.txt 2>&1 \
+    | { grep -v "^WARNING: Location 'file:" || true; }
 fi
