@@ -43,10 +43,8 @@ export async function loadDemoCatalog(db: Db, opts: DemoOptions = {}): Promise<I
 }
 
 /**
- * First start: loads the demo catalog when the database has no "goodbooks" items yet. Returns
- * whether it loaded. A deployment that deleted the demo on purpose and imported its own catalog
- * under another name still gets it back, so the chat has something to show until RECO_CATALOG
- * points elsewhere; delete demo items only together with setting that.
+ * First start: loads the demo catalog when the database has no "goodbooks" items yet, and says
+ * whether it did. Counting items is enough: a load is all-or-nothing (one transaction).
  */
 export async function ensureDemoCatalog(db: Db, opts: DemoOptions = {}): Promise<boolean> {
   const existing = await db.item.count({ where: { catalog: DEMO_CATALOG } });
