@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import type { Prisma } from "../db/generated/sqlite/client";
 import type { InteractionKind } from "../db/generated/sqlite/enums";
 import { ImportError } from "./errors";
-import { insertRows } from "./sql";
 import { type CatalogItems, type Origin, where } from "./items";
 import type { InteractionRow } from "./rows";
+import { insertRows } from "./sql";
 
 type Tx = Prisma.TransactionClient;
 
@@ -17,8 +17,8 @@ export interface InteractionCounts {
   users: number;
 }
 
-// Rows per database round trip: large enough to amortise it, small enough for SQLite's
-// 32,766-parameter limit (7 columns a row).
+// Rows validated before each write: large enough to amortise a round trip (sql.ts splits a
+// batch further if it would pass a database's parameter limit).
 const BATCH = 4000;
 
 // The Interaction unique key (userId, itemId, kind, at) as one string.
