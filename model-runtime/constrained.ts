@@ -15,7 +15,7 @@
  * Scores are log-probabilities under the full vocabulary (the model's own belief), not renormalized
  * within the trie.
  */
-import type { Decoder, KvCache } from "./llm";
+import type { KvCache } from "./llm";
 import type { PromptTokens } from "./prompt";
 import type { ModelRuntime } from "./runtime";
 import { argmax, logSoftmax, logSumExp, sampleToken, seededRng, validateSampling } from "./sampling";
@@ -229,22 +229,11 @@ export async function rankCandidates(
     const rowBytes = decoder.cacheBytesPerToken * (P + longest) + longest * decoder.vocab * 4 * 2;
     const maxBatch = Math.max(1, Math.floor((options.maxBatchBytes ?? 256 * 2 ** 20) / rowBytes));
     const pending = variants.filter((v) => v.ids.length > 1).sort((a, b) => a.ids.length - b.ids.length);
-    // log Z of a position depends only on the tokens before it: share it between variants with that prefix.
-    const logZ = new Map<string, number>();
     for (const [start, end] of planBatches(pending.map((v) => v.ids.length - 1), maxBatch, options.passCostTokens ?? 16)) {
       const batch = pending.slice(start, end);
-      const rows = await scoreBatch(runtime, decoder, cache, batch.map((v) => v.ids.slice(0, -1)), options.signal);
+      const logprob = await scoreBatch(runtime, cache, batch.map((v) => v.ids), options.signal);
       batch.forEach((v, b) => {
-        for (let j = 1; j < v.ids.length; j++) {
-          const key = v.ids.slice(0, j).join(",");
-          const row = rows(b, j - 1);
-          let z = logZ.get(key);
-          if (z === undefined) {
-            z = logSumExpRow(row);
-            logZ.set(key, z);
-          }
-          v.logprob += row[v.ids[j]!]! - z;
-        }
+        for (let j = 1; j < v.ids.length; j++) v.logprob += logprob(b, j - 1);
       });
     }
   }
@@ -284,49 +273,42 @@ export function planBatches(lengths: readonly number[], maxBatch: number, passCo
 }
 
 /**
- * One batched pass over right-padded sequences that all continue the same batch-1 prefix cache.
- * Returns an accessor for the logits row after token j of sequence b.
+ * One batched pass over right-padded sequences that all continue the same batch-1 prefix cache: feeds
+ * each sequence but its last token, and returns log P(seq[j + 1] | prompt, seq[..j]) by (row, j).
+ * The log-softmax and the pick run in onnxruntime (Decoder.pickLogprobs), not in JS.
  */
-async function scoreBatch(
-  runtime: ModelRuntime,
-  decoder: Decoder,
-  prefix: KvCache,
-  seqs: number[][],
-  signal?: AbortSignal,
-): Promise<(b: number, j: number) => Float32Array> {
+async function scoreBatch(runtime: ModelRuntime, prefix: KvCache, seqs: number[][], signal?: AbortSignal): Promise<(b: number, j: number) => number> {
+  const { decoder, scheduler } = runtime;
   const B = seqs.length;
-  const L = Math.max(...seqs.map((s) => s.length));
+  const L = Math.max(...seqs.map((s) => s.length)) - 1;
   const P = prefix.length;
-  const V = decoder.vocab;
   const pad = runtime.folder.manifest.special_tokens.end_of_turn.id;
-  const ids = seqs.map((s) => [...s, ...new Array<number>(L - s.length).fill(pad)]);
+  const ids = seqs.map((s) => [...s.slice(0, -1), ...new Array<number>(L - (s.length - 1)).fill(pad)]);
   // Right padding: a real token never attends to a pad (pads come after it), so the mask only has to
   // hide pads from later pads; real positions keep their true position ids.
-  const mask = seqs.map((s) => [...new Array<number>(P + s.length).fill(1), ...new Array<number>(L - s.length).fill(0)]);
+  const mask = seqs.map((s) => [...new Array<number>(P + s.length - 1).fill(1), ...new Array<number>(L - (s.length - 1)).fill(0)]);
+  /** Target token after fed position j of row b (any valid id on padding; its value is never read). */
+  const target = (b: number, j: number) => seqs[b]![j + 1] ?? pad;
   const expanded = decoder.expandCache(prefix, B);
+
   if (decoder.allPositions || decoder.canChooseKept) {
-    const out = await runtime.scheduler.step(signal, () => decoder.forward({ ids, attentionMask: mask, cache: expanded, logitsToKeep: L }));
+    const out = await scheduler.step(signal, () => decoder.forward({ ids, attentionMask: mask, cache: expanded, logitsToKeep: L }));
     const offset = out.kept - L;
-    return (b, j) => out.logits.subarray((b * out.kept + offset + j) * V, (b * out.kept + offset + j + 1) * V);
+    const targets = new Array<number>(B * out.kept).fill(pad);
+    for (let b = 0; b < B; b++) for (let j = 0; j < L; j++) targets[b * out.kept + offset + j] = target(b, j);
+    const picked = await scheduler.step(signal, () => decoder.pickLogprobs(out.logits, targets));
+    return (b, j) => picked[b * out.kept + offset + j]!;
   }
   // Last-position-only graph: step through the columns.
   const perStep: Float32Array[] = [];
   let cache = expanded;
   for (let j = 0; j < L; j++) {
     const c = cache;
-    const out = await runtime.scheduler.step(signal, () =>
+    const out = await scheduler.step(signal, () =>
       decoder.forward({ ids: ids.map((r) => [r[j]!]), attentionMask: mask.map((m) => m.slice(0, P + j + 1)), cache: c, logitsToKeep: 1 }),
     );
-    perStep.push(out.logits);
+    perStep.push(await scheduler.step(signal, () => decoder.pickLogprobs(out.logits, seqs.map((_, b) => target(b, j)))));
     cache = out.cache;
   }
-  return (b, j) => perStep[j]!.subarray(b * V, (b + 1) * V);
-}
-
-function logSumExpRow(row: Float32Array): number {
-  let max = -Infinity;
-  for (let i = 0; i < row.length; i++) if (row[i]! > max) max = row[i]!;
-  let sum = 0;
-  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i]! - max);
-  return max + Math.log(sum);
+  return (b, j) => perStep[j]![b]!;
 }

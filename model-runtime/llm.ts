@@ -75,6 +75,20 @@ export class Decoder {
     return { batch, length: cache.length, tensors };
   }
 
+  /**
+   * log softmax(logits row r)[targets[r]] for every row of a [rows, vocab] logits buffer, computed by
+   * onnxruntime (see onnx-graph.ts: ~10× faster than JS over a 49k vocabulary).
+   */
+  async pickLogprobs(logits: Float32Array, targets: readonly number[]): Promise<Float32Array> {
+    const rows = targets.length;
+    if (logits.length !== rows * this.vocab) throw new Error(`${logits.length} logits for ${rows} rows of ${this.vocab}`);
+    const out = await this.model.logprobs.run({
+      logits: new ort.Tensor("float32", logits, [rows, this.vocab]),
+      ids: new ort.Tensor("int64", BigInt64Array.from(targets, BigInt), [rows, 1]),
+    });
+    return out.picked!.data as Float32Array;
+  }
+
   async forward(input: ForwardInput): Promise<ForwardOutput> {
     const { ids, cache } = input;
     const B = ids.length;

@@ -12,6 +12,7 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type * as ort from "onnxruntime-node";
 import { describeZodError, itemsFileSchema, manifestSchema, type ItemRow, type LlmGraphSpec, type Manifest } from "./manifest";
+import { pickLogprobGraph } from "./onnx-graph";
 import { createSession, DeviceError, sessionConfigFromEnv, type SessionConfig } from "./session";
 import { RecoTokenizer } from "./tokenizer";
 
@@ -42,6 +43,8 @@ export interface ModelFolder {
   tokenizer: RecoTokenizer;
   llm: { session: ort.InferenceSession; spec: LlmGraphSpec; precision: Precision };
   sasrec: ort.InferenceSession;
+  /** The runtime's own log-softmax-and-pick graph (onnx-graph.ts), on the same device and threads. */
+  logprobs: ort.InferenceSession;
   /** item_embeddings.f32 as [rows, rec_dim]; row 0 is padding. */
   itemTable: Float32Array;
   /** items.json rows by row index (index 0 unused). */
@@ -67,15 +70,19 @@ export async function loadModelFolder(dir: string, options: LoadOptions = {}): P
   const env = sessionConfigFromEnv();
   const config: SessionConfig = { device: options.device ?? env.device, threads: options.threads ?? env.threads };
   const llm = await openSession(dir, spec.file, config, fail);
-  const sasrec = await openSession(dir, manifest.sasrec.file, config, fail).catch(async (e) => {
-    await llm.release();
-    throw e;
-  });
+  const opened: ort.InferenceSession[] = [llm];
+  const releaseAll = () => Promise.all(opened.map((s) => s.release())).then(() => undefined);
+  let sasrec: ort.InferenceSession;
+  let logprobs: ort.InferenceSession;
   try {
     checkLlmGraph(manifest, spec, llm, (reason) => fail(spec.file, reason));
+    sasrec = await openSession(dir, manifest.sasrec.file, config, fail);
+    opened.push(sasrec);
     checkSasrecGraph(manifest, sasrec, (reason) => fail(manifest.sasrec.file, reason));
+    logprobs = await createSession(pickLogprobGraph(), config);
+    opened.push(logprobs);
   } catch (e) {
-    await Promise.all([llm.release(), sasrec.release()]);
+    await releaseAll();
     throw e;
   }
   return {
@@ -84,11 +91,10 @@ export async function loadModelFolder(dir: string, options: LoadOptions = {}): P
     tokenizer,
     llm: { session: llm, spec, precision },
     sasrec,
+    logprobs,
     itemTable,
     items,
-    release: async () => {
-      await Promise.all([llm.release(), sasrec.release()]);
-    },
+    release: releaseAll,
   };
 }
 

@@ -42,7 +42,7 @@ const CUDA_HELP =
   "RECO_DEVICE=cuda, but this onnxruntime-node binary has no CUDA execution provider. Reinstall it on a " +
   "machine with CUDA 12: `npm_config_onnxruntime_node_install=cuda12 npm ci`, or unset RECO_DEVICE to run on CPU.";
 
-export async function createSession(path: string, config: SessionConfig): Promise<ort.InferenceSession> {
+export async function createSession(model: string | Uint8Array, config: SessionConfig): Promise<ort.InferenceSession> {
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: config.device === "cuda" ? ["cuda", "cpu"] : ["cpu"],
     graphOptimizationLevel: "all",
@@ -52,7 +52,7 @@ export async function createSession(path: string, config: SessionConfig): Promis
     throw new DeviceError(CUDA_HELP);
   }
   try {
-    return await ort.InferenceSession.create(path, options);
+    return typeof model === "string" ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
   } catch (error) {
     if (config.device === "cuda" && /cuda|provider/i.test(String(error))) {
       throw new DeviceError(`${CUDA_HELP} (onnxruntime said: ${String(error).split("\n")[0]})`);
