@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { importFiles } from "@/server/import/import";
 import { ImportError } from "@/server/import/errors";
@@ -93,9 +95,6 @@ describe("importFiles on sqlite: more formats and rules", () => {
   });
 
   it("exact repeats are skipped and counted; a changed row updates the stored one", async () => {
-    const { mkdtemp, writeFile, rm } = await import("node:fs/promises");
-    const os = await import("node:os");
-    const path = await import("node:path");
     const dir = await mkdtemp(path.join(os.tmpdir(), "reco-import-"));
     try {
       await importFiles(t.db, [fixture("generic/items.csv")], { catalog: "shop" });
