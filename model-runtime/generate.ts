@@ -29,6 +29,12 @@ export async function* generate(runtime: ModelRuntime, prompt: PromptTokens, opt
   const maxNewTokens = options.maxNewTokens ?? 256;
   if (!(Number.isInteger(maxNewTokens) && maxNewTokens >= 1)) throw new RangeError(`maxNewTokens must be a positive integer, got ${maxNewTokens}`);
   if (prompt.ids.length === 0) throw new RangeError("empty prompt");
+  const maxContext = runtime.maxContextTokens;
+  if (prompt.ids.length >= maxContext) {
+    throw new RangeError(`prompt of ${prompt.ids.length} tokens does not fit the context limit of ${maxContext} (RECO_MAX_CONTEXT)`);
+  }
+  // The context limit bounds every request's KV cache, and so the memory of maxActive requests.
+  const budget = Math.min(maxNewTokens, maxContext - prompt.ids.length);
   const { decoder, scheduler, folder } = runtime;
   const special = folder.manifest.special_tokens;
   const stopTokens = new Set(options.stopTokens ?? [special.eos.id, special.end_of_turn.id]);
@@ -62,7 +68,7 @@ export async function* generate(runtime: ModelRuntime, prompt: PromptTokens, opt
       reason = "stop";
       break;
     }
-    if (tokens.length >= maxNewTokens) break;
+    if (tokens.length >= budget) break;
     const cache = step.cache;
     step = await scheduler.step(signal, () => decoder.forward({ ids: [[token]], cache, logitsToKeep: 1 }));
   }

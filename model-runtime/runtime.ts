@@ -13,6 +13,8 @@ import { SasRec, type ScoredItem, type TopKOptions } from "./sasrec";
 
 export interface RuntimeOptions extends LoadOptions {
   scheduler?: SchedulerOptions;
+  /** Prompt + generated tokens per request (default RECO_MAX_CONTEXT or 4096): bounds each KV cache. */
+  maxContextTokens?: number;
 }
 
 export type PromptInput = readonly HybridMessage[] | PromptTokens;
@@ -21,6 +23,7 @@ export class ModelRuntime {
   readonly decoder: Decoder;
   readonly scheduler: FairScheduler;
   readonly sasrec: SasRec;
+  readonly maxContextTokens: number;
   private inUse = 0;
   private retired = false;
   private released: Promise<void> | null = null;
@@ -31,6 +34,7 @@ export class ModelRuntime {
   ) {
     this.decoder = new Decoder(folder);
     this.scheduler = new FairScheduler(options.scheduler);
+    this.maxContextTokens = options.maxContextTokens ?? maxContextFromEnv();
     this.sasrec = new SasRec(folder, this.scheduler);
   }
 
@@ -112,4 +116,12 @@ export class ModelRuntime {
       void this.releaseIfIdle();
     }
   }
+}
+
+function maxContextFromEnv(): number {
+  const raw = process.env.RECO_MAX_CONTEXT;
+  if (raw === undefined || raw === "") return 4096;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 2) throw new Error(`RECO_MAX_CONTEXT must be an integer ≥ 2, not ${JSON.stringify(raw)}`);
+  return n;
 }

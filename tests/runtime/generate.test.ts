@@ -69,6 +69,16 @@ describe("generate", () => {
     expect(c.tokens).not.toEqual(a.tokens);
   });
 
+  it("keeps prompt + output within the context limit", async () => {
+    const [prompt] = prompts(1);
+    const tight = new ModelRuntime(rt.folder, { maxContextTokens: prompt!.ids.length + 3 });
+    const out = await collect(tight.generate(prompt!, { maxNewTokens: 50, stopTokens: [] }));
+    expect(out.tokens).toHaveLength(3);
+    expect(out.reason).toBe("length");
+    const tooSmall = new ModelRuntime(rt.folder, { maxContextTokens: prompt!.ids.length });
+    await expect(collect(tooSmall.generate(prompt!, {}))).rejects.toThrow(/does not fit the context limit/);
+  });
+
   it("refuses bad options", async () => {
     const [prompt] = prompts(1);
     await expect(collect(rt.generate(prompt!, { temperature: -1 }))).rejects.toThrow(/temperature/);
