@@ -121,10 +121,13 @@ function lastPlainTail(text: string, specials: readonly string[], maxChars: numb
   return text.slice(start);
 }
 
-function checkCandidates(candidates: readonly string[]): void {
+function checkCandidates(runtime: ModelRuntime, candidates: readonly string[]): void {
   if (candidates.length === 0) throw new RangeError("no candidates to choose from");
   candidates.forEach((c, i) => {
     if (c.length === 0) throw new RangeError(`candidate ${i} is empty`);
+    // A special token inside a title would end (or forge) the answer early.
+    const special = runtime.folder.tokenizer.specialTexts.find((t) => c.includes(t));
+    if (special) throw new RangeError(`candidate ${i} contains the special token ${special}`);
   });
 }
 
@@ -166,7 +169,7 @@ export async function chooseCandidate(
   candidates: readonly string[],
   options: ChooseOptions = {},
 ): Promise<ChosenCandidate> {
-  checkCandidates(candidates);
+  checkCandidates(runtime, candidates);
   validateSampling(options);
   const trie = new TokenTrie();
   candidates.forEach((c, i) => {
@@ -199,7 +202,13 @@ export async function chooseCandidate(
     if (toFeed.length > 0) {
       const fed = await feedAll(runtime, cache, toFeed, options.signal);
       cache = fed.cache;
-      for (let j = 1; j < run.length; j++) logprob += logSoftmax(fed.rows[j - 1]!)[run[j]!]!;
+      if (run.length > 1) {
+        // The forced tokens' log-probabilities, all rows at once in onnxruntime.
+        const rows = new Float32Array((run.length - 1) * runtime.decoder.vocab);
+        for (let j = 1; j < run.length; j++) rows.set(fed.rows[j - 1]!, (j - 1) * runtime.decoder.vocab);
+        const picked = await runtime.scheduler.step(options.signal, () => runtime.decoder.pickLogprobs(rows, run.slice(1)));
+        for (const lp of picked) logprob += lp;
+      }
       if (!isLeaf) last = fed.rows[fed.rows.length - 1]!;
     }
     ids.push(...run);
@@ -215,7 +224,7 @@ export async function rankCandidates(
   candidates: readonly string[],
   options: RankOptions = {},
 ): Promise<CandidateScore[]> {
-  checkCandidates(candidates);
+  checkCandidates(runtime, candidates);
   const { decoder } = runtime;
   const variants = candidates.flatMap((text, index) => candidateVariants(runtime, prompt, text, options).map((ids) => ({ index, ids, logprob: 0 })));
   const { cache, last } = await prefill(runtime, prompt, options.signal);

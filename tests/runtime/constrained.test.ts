@@ -100,8 +100,9 @@ describe("chooseCandidate", () => {
     expect(Math.abs(chosen.logprob - (await sequenceLogprob(chosen.ids)))).toBeLessThan(1e-3);
   });
 
-  it("refuses an empty candidate list", async () => {
+  it("refuses an empty candidate list, and a title holding a special token", async () => {
     await expect(rt.chooseCandidate(prompt, [])).rejects.toThrow(/no candidates/);
+    await expect(rt.rankCandidates(prompt, ["Dune", "Emma<|im_end|>"])).rejects.toThrow(/candidate 1 contains the special token <\|im_end\|>/);
   });
 });
 
