@@ -86,6 +86,12 @@ describe("importFiles on sqlite: more formats and rules", () => {
     expect(await counts(t.db)).toEqual({ items: 5, users: 3, interactions: 6, runs: 2 });
   });
 
+  it("MovieLens-1M goes into its own catalog", async () => {
+    const report = await importFiles(t.db, [fixture("ml-1m/ratings.dat"), fixture("ml-1m/movies.dat")]);
+    expect(report.catalog).toBe("movielens-1m");
+    expect(await counts(t.db)).toEqual({ items: 4, users: 2, interactions: 4, runs: 2 });
+  });
+
   it("goodbooks: books, ratings and to-read shelves; no image URLs stored", async () => {
     await importFiles(t.db, ["books.csv", "ratings.csv", "to_read.csv"].map((name) => fixture(`goodbooks/${name}`)));
     const books = await t.db.item.findMany({ where: { catalog: "goodbooks" } });

@@ -116,6 +116,16 @@ describe("formats", () => {
     expect(ratings[0]!.at.toISOString()).toBe("1997-12-04T15:55:49.000Z");
   });
 
+  it("MovieLens-1M: '::'-separated, latin-1 titles", async () => {
+    const movies = await items(path.join(FIXTURES, "ml-1m/movies.dat"));
+    expect(movies.format.catalog).toBe("movielens-1m");
+    expect(movies.rows[1]).toMatchObject({ externalId: "661", title: "James and the Giant Peach", year: 1996, genres: "|animation|children|musical|" });
+    expect(movies.rows[3]).toMatchObject({ title: "Amélie (Fabuleux destin d'Amélie Poulain, Le)", year: 2001 });
+    const ratings = await events(path.join(FIXTURES, "ml-1m/ratings.dat"));
+    expect(ratings.rows[3]).toMatchObject({ line: 4, user: "2", item: "3408", value: 4 });
+    expect(ratings.rows[0]!.at.toISOString()).toBe("2000-12-31T22:12:40.000Z"); // 978300760
+  });
+
   it("MovieLens latest: movies.csv and ratings.csv", async () => {
     const movies = await items(path.join(FIXTURES, "ml-latest/movies.csv"));
     expect(movies.format.catalog).toBe("movielens-latest");

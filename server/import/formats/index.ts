@@ -5,7 +5,9 @@ import { firstLine } from "../lines";
 import type { InteractionRow, ItemRow } from "../rows";
 import { csvInteractions, csvItems, INTERACTION_COLUMNS, ITEM_COLUMNS, jsonlInteractions, jsonlItems } from "./generic";
 import { GOODBOOKS_CATALOG, goodbooksBooks, goodbooksRatings, goodbooksToRead } from "./goodbooks";
-import { ML100K_CATALOG, ML_LATEST_CATALOG, ml100kItems, ml100kRatings, mlLatestMovies, mlLatestRatings } from "./movielens";
+import {
+  ML100K_CATALOG, ML1M_CATALOG, ML_LATEST_CATALOG, ml100kItems, ml100kRatings, ml1mMovies, ml1mRatings, mlLatestMovies, mlLatestRatings,
+} from "./movielens";
 
 type Rows<Row> = (path: string, file: string) => AsyncGenerator<Row>;
 
@@ -16,6 +18,7 @@ export type Format =
 
 const SUPPORTED = [
   "MovieLens-100K u.data / u.item",
+  "MovieLens-1M ratings.dat / movies.dat",
   "MovieLens ratings.csv (userId,movieId,rating,timestamp) / movies.csv (movieId,title,genres)",
   "goodbooks-10k books.csv / ratings.csv / to_read.csv",
   `items CSV or JSONL (${ITEM_COLUMNS.join(", ")}, ...)`,
@@ -34,6 +37,14 @@ export async function detectFormat(path: string, file: string): Promise<Format> 
   }
   if (name === "u.item" || text.split("|").length === 24) {
     return { name: "MovieLens-100K items", kind: "items", catalog: ML100K_CATALOG, rows: ml100kItems };
+  }
+
+  // ML-1M: ratings.dat "1::1193::5::978300760", movies.dat "1::Toy Story (1995)::Animation|Comedy".
+  if (name === "ratings.dat" || /^\d+::\d+::[\d.]+::\d+$/.test(text)) {
+    return { name: "MovieLens-1M ratings", kind: "interactions", catalog: ML1M_CATALOG, rows: ml1mRatings };
+  }
+  if (name === "movies.dat" || /^\d+::.*::.*$/.test(text)) {
+    return { name: "MovieLens-1M movies", kind: "items", catalog: ML1M_CATALOG, rows: ml1mMovies };
   }
 
   if ([".jsonl", ".ndjson"].includes(extname(name).toLowerCase()) || text.trimStart().startsWith("{")) {

@@ -8,11 +8,14 @@ import { readTable } from "./table";
  * MovieLens (GroupLens) files, in the two layouts people have:
  * - ML-100K: u.data (user \t item \t rating \t unix time, no header) and u.item
  *   (id|title|release date|video release date|IMDb URL|19 genre flags, latin-1).
+ * - ML-1M: ratings.dat (UserID::MovieID::Rating::Timestamp) and movies.dat
+ *   (MovieID::Title::Genres with "|", latin-1).
  * - ML-latest / ML-25M style: ratings.csv (userId,movieId,rating,timestamp) and
  *   movies.csv (movieId,title,genres with "|").
- * Their movie ids are different id spaces, so each gets its own default catalog.
+ * Their movie ids are not one id space, so each layout gets its own default catalog.
  */
 export const ML100K_CATALOG = "movielens";
+export const ML1M_CATALOG = "movielens-1m";
 export const ML_LATEST_CATALOG = "movielens-latest";
 
 // u.genre, in the order of u.item's flag columns; "unknown" carries no information.
@@ -96,6 +99,33 @@ export async function* ml100kItems(path: string, file: string): AsyncGenerator<I
   }
 }
 
+/** ML-1M's "::"-separated lines, checked for their field count. */
+async function* doubleColonLines(path: string, file: string, columns: string[]): AsyncGenerator<{ line: number; fields: string[] }> {
+  for await (const { no, text } of readLines(path, file, "utf8-or-latin1")) {
+    if (text.trim() === "") continue;
+    const fields = text.split("::");
+    if (fields.length !== columns.length) {
+      throw new ImportError(file, no, `expected ${columns.length} "::"-separated fields (${columns.join(", ")}), found ${fields.length}`);
+    }
+    yield { line: no, fields };
+  }
+}
+
+export async function* ml1mRatings(path: string, file: string): AsyncGenerator<InteractionRow> {
+  for await (const { line, fields } of doubleColonLines(path, file, ["UserID", "MovieID", "Rating", "Timestamp"])) {
+    const [user, item, rating, timestamp] = fields;
+    const row = check(Ml100kRating, { user, item, rating, timestamp }, file, line);
+    yield { line, user: row.user, item: row.item, kind: "rating", value: row.rating, at: row.timestamp };
+  }
+}
+
+export async function* ml1mMovies(path: string, file: string): AsyncGenerator<ItemRow> {
+  for await (const { line, fields } of doubleColonLines(path, file, ["MovieID", "Title", "Genres"])) {
+    const [movieId, title, genres] = fields;
+    yield movieRow(check(MlLatestMovie, { movieId, title, genres }, file, line), line);
+  }
+}
+
 const MlLatestRating = z.object({ userId: Id, movieId: Id, rating: Num, timestamp: Timestamp });
 
 export async function* mlLatestRatings(path: string, file: string): AsyncGenerator<InteractionRow> {
@@ -109,9 +139,12 @@ const MlLatestMovie = z.object({ movieId: Id, title: Title, genres: z.string() }
 
 export async function* mlLatestMovies(path: string, file: string): AsyncGenerator<ItemRow> {
   for await (const { line, values } of readTable(path, file, ["movieId", "title", "genres"])) {
-    const row = check(MlLatestMovie, values, file, line);
-    const { title, year } = movieTitle(row.title);
-    const genres = row.genres.split("|").map(movieGenre).filter((genre): genre is string => genre !== null);
-    yield { line, externalId: row.movieId, title, year, creators: null, genres: genreField(genres), metadata: { original_title: row.title } };
+    yield movieRow(check(MlLatestMovie, values, file, line), line);
   }
+}
+
+function movieRow(movie: z.output<typeof MlLatestMovie>, line: number): ItemRow {
+  const { title, year } = movieTitle(movie.title);
+  const genres = movie.genres.split("|").map(movieGenre).filter((genre): genre is string => genre !== null);
+  return { line, externalId: movie.movieId, title, year, creators: null, genres: genreField(genres), metadata: { original_title: movie.title } };
 }
