@@ -13,7 +13,8 @@ describe("npm run import", () => {
   afterAll(() => t.cleanup());
 
   const cli = (...args: string[]) =>
-    run("node_modules/.bin/tsx", ["server/import/cli.ts", ...args], { env: { ...process.env, DATABASE_URL: t.url } }).then(
+    // The Node running the tests (the project's Node 24), whatever `node` is first on PATH.
+    run(process.execPath, ["--import", "tsx", "server/import/cli.ts", ...args], { env: { ...process.env, DATABASE_URL: t.url } }).then(
       ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
       (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
     );
