@@ -30,8 +30,15 @@ export function ItemCardView({ card, initialFeedback }: { card: ItemCard; initia
           ))}
         </ul>
       )}
-      <p className="mt-3 flex-1 text-sm leading-relaxed text-neutral-700 dark:text-neutral-300" data-testid="item-explanation">
+      <p
+        className="mt-3 flex-1 text-sm leading-relaxed text-neutral-700 dark:text-neutral-300"
+        data-testid="item-explanation"
+        aria-busy={card.status === "explaining"}
+      >
         {card.explanation}
+        {card.status === "explaining" && (
+          <span className="ml-0.5 inline-block h-3.5 w-1.5 animate-pulse bg-neutral-400 align-middle" aria-label="Writing the explanation" />
+        )}
       </p>
       <FeedbackButtons recommendationId={card.recommendationId} title={card.title} initial={initialFeedback} />
     </article>

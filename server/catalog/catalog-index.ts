@@ -24,6 +24,8 @@ export type CatalogIndex = {
   byId: Map<number, CatalogEntry>;
   /** Every genre tag that occurs in the catalog. */
   genres: Set<string>;
+  /** Database id → the item's id in its source (and in a model's items.json). */
+  externalIds: Map<number, string>;
   /** Identifies the catalog's state the index was built from. */
   stamp: string;
 };
@@ -65,7 +67,7 @@ async function buildIndex(db: Db, catalog: string, stamp: string): Promise<Catal
   const [items, counts] = await Promise.all([
     db.item.findMany({
       where: { catalog },
-      select: { id: true, title: true, year: true, creators: true, genres: true },
+      select: { id: true, externalId: true, title: true, year: true, creators: true, genres: true },
     }),
     db.$queryRaw<{ itemId: number | bigint; n: number | bigint }[]>`
       SELECT i.item_id AS "itemId", COUNT(*) AS n FROM interactions i
@@ -88,6 +90,7 @@ async function buildIndex(db: Db, catalog: string, stamp: string): Promise<Catal
     entries,
     byId: new Map(entries.map((e) => [e.id, e])),
     genres: new Set(entries.flatMap((e) => e.genres)),
+    externalIds: new Map(items.map((item) => [item.id, item.externalId])),
     stamp,
   };
 }

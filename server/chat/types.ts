@@ -14,8 +14,10 @@ export type ItemCard = {
   /** Short explanation shown on the card. */
   explanation: string;
   score: number;
-  /** Which recommender produced it ("baseline:cooccurrence", "baseline:popularity", or a model version). */
+  /** Which recommender ranked it ("baseline:cooccurrence", "baseline:popularity", or a model version). */
   source: string;
+  /** "explaining" while the explanation is still streaming into the card. */
+  status: "explaining" | "ready";
 };
 
 /** A plain notice shown under an answer (e.g. which recommender answered). */

@@ -13,9 +13,11 @@ import type { CatalogNouns } from "../catalog/nouns";
 export type BaselinePick = {
   entry: CatalogEntry;
   score: number;
-  /** Why it was picked, in words shown to the user. */
+  /** Why it is a candidate, stable across requests ("similar to Dune"): the key merchandisers review under. */
   reason: string;
-  source: "baseline:cooccurrence" | "baseline:popularity";
+  /** The evidence in words shown to the user ("42 readers who liked Dune also liked it"). */
+  evidence: string;
+  source: "baseline:cooccurrence" | "baseline:popularity" | "sasrec";
 };
 
 export type BaselineResult = {
@@ -106,7 +108,8 @@ function rank(
     .map(([id, v]) => ({
       entry: index.byId.get(id)!,
       score: v.score,
-      reason: `${v.shared} ${nouns.people} who liked ${v.seed.title} also liked it`,
+      reason: `similar to ${v.seed.title}`,
+      evidence: `${v.shared} ${nouns.people} who liked ${v.seed.title} also liked it`,
       source: "baseline:cooccurrence",
     }));
 
@@ -121,7 +124,8 @@ function rank(
       picks.push({
         entry,
         score: entry.popularity,
-        reason: `one of the most popular ${label} here (${entry.popularity} ${nouns.people} rated it 4+ or saved it)`,
+        reason: `popular ${label}`,
+        evidence: `One of the most popular ${label} here: ${entry.popularity} ${nouns.people} rated it 4+ or saved it`,
         source: "baseline:popularity",
       });
     }

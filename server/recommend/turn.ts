@@ -1,4 +1,5 @@
 import type { UIMessageStreamWriter } from "ai";
+import type { ModelRuntime } from "@/model-runtime";
 import type { Db } from "../db/client";
 import type { ChatMessage, ItemCard, Notice } from "../chat/types";
 import { getCatalogIndex, type CatalogEntry } from "../catalog/catalog-index";
@@ -6,13 +7,19 @@ import { parseRequest, type Request } from "../catalog/constraints";
 import { activeCatalog, catalogNouns, type CatalogNouns } from "../catalog/nouns";
 import { finishAssistantMessage, startAssistantMessage } from "../conversations/queries";
 import { notInterestedItemIds } from "../feedback/feedback";
+import { servingModel } from "../models/serving";
 import { type BaselinePick, type BaselineResult, recommendBaseline, yearText } from "./baseline";
+import { explanationStream, modelCandidates, rankWithModel, rowOf } from "./llm";
+import { approvedExplanation } from "./reviewed-explanations";
 
 /**
- * One chat turn: read what the user asks for, pick items, and stream the answer —
- * a short intro as text, then one card per item as a typed `data-item` part. The assistant
- * message is stored as `streaming` first and finished as `complete` or `failed`, so an
- * interrupted answer is kept, not lost.
+ * One chat turn: read what the user asks for, pick items, and stream the answer — a short intro
+ * as text, then one card per item as a typed `data-item` part, its explanation streaming into it
+ * (the same part id written again replaces the card in place). With a language model serving, the
+ * LLM ranks a pool of candidates over a hybrid prompt and writes the explanations; without one,
+ * the baseline's own ranking and evidence answer, and a notice says so. The assistant message is
+ * stored as `streaming` first and finished as `complete` or `failed`: an interrupted answer is
+ * kept, not lost.
  */
 
 type Part = ChatMessage["parts"][number];
@@ -29,20 +36,26 @@ export type TurnInput = {
 };
 
 const LIST_LENGTH = 5;
+const POOL_SIZE = 20; // LLaRA's protocol: the model chooses among 20 candidates
 
 export async function runTurn({ db, userId, conversationId, text, assistantMessageId, writer, signal }: TurnInput) {
   const parts: Part[] = [];
-  const write = (part: Part & { id?: string }) => {
+  /** Writes a part to the stream and keeps the stored copy in step (same id: replaced). */
+  const write = (part: Part) => {
     signal?.throwIfAborted();
-    parts.push(part);
     if (part.type === "text") {
+      parts.push(part);
       const id = `${assistantMessageId}-intro`;
       writer.write({ type: "text-start", id });
       writer.write({ type: "text-delta", id, delta: part.text });
       writer.write({ type: "text-end", id });
-    } else if (part.type === "data-item" || part.type === "data-notice") {
-      writer.write(part);
+      return;
     }
+    if (part.type !== "data-item" && part.type !== "data-notice") return;
+    const at = parts.findIndex((p) => "id" in p && p.id !== undefined && p.id === part.id);
+    if (at >= 0) parts[at] = part;
+    else parts.push(part);
+    writer.write(part);
   };
 
   await startAssistantMessage(db, { conversationId, id: assistantMessageId });
@@ -59,17 +72,44 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
         ...(await notInterestedItemIds(db, { userId })),
         ...(await itemsAlreadyShown(db, conversationId)),
       ]);
-      const result = await recommendBaseline(db, { index, request, userId, exclude, nouns, limit: LIST_LENGTH });
-      write({ type: "text", text: introText(request, result, nouns), state: "done" });
-      for (const [i, pick] of result.picks.entries()) {
-        const card = await storeRecommendation(db, { assistantMessageId, pick, rank: i + 1 });
-        write({ type: "data-item", id: `item-${card.recommendationId}`, data: card });
+      const model = await servingModel(db);
+      const base = await recommendBaseline(db, {
+        index,
+        request,
+        userId,
+        exclude,
+        nouns,
+        limit: "runtime" in model ? POOL_SIZE : LIST_LENGTH,
+      });
+      write({ type: "text", text: introText(request, base, nouns), state: "done" });
+
+      const llm = "runtime" in model ? model.runtime : null;
+      const ranked = llm ? await rankedByModel(llm, { index, request, base, exclude, nouns, signal }) : null;
+      if (llm && ranked) {
+        for (const [i, pick] of ranked.picks.entries()) {
+          const card = await storeRecommendation(db, { assistantMessageId, pick, rank: i + 1, recommender: llm.version });
+          const id = `item-${card.recommendationId}`;
+          write({ type: "data-item", id, data: { ...card } });
+          if (card.status === "ready") continue; // a merchandiser's text: nothing to generate
+          card.explanation = await streamExplanation(llm, {
+            onText: (explanation) => write({ type: "data-item", id, data: { ...card, explanation } }),
+            request: text,
+            pick,
+            historyTitles: ranked.history.map((e) => e.title),
+            nouns,
+            signal,
+          });
+          card.status = "ready";
+          await db.recommendation.update({ where: { id: card.recommendationId }, data: { explanation: card.explanation } });
+          write({ type: "data-item", id, data: { ...card } });
+        }
+      } else {
+        for (const [i, pick] of base.picks.slice(0, LIST_LENGTH).entries()) {
+          const card = await storeRecommendation(db, { assistantMessageId, pick, rank: i + 1, recommender: null });
+          write({ type: "data-item", id: `item-${card.recommendationId}`, data: card });
+        }
       }
-      const notice: Notice = {
-        level: "info",
-        text: "Picked by the baseline recommender (item co-occurrence and popularity over stored interactions), not by a language model.",
-      };
-      write({ type: "data-notice", id: `${assistantMessageId}-notice`, data: notice });
+      write({ type: "data-notice", id: `${assistantMessageId}-notice`, data: noticeFor(model, ranked !== null) });
     }
     await finishAssistantMessage(db, { id: assistantMessageId, parts, status: "complete" });
     writer.write({ type: "finish" });
@@ -78,6 +118,59 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
     await finishAssistantMessage(db, { id: assistantMessageId, parts, status: "failed", error: reason });
     throw error;
   }
+}
+
+/** The LLM's top picks from a pool of baseline + SASRec candidates, or null if it cannot rank here. */
+async function rankedByModel(
+  runtime: ModelRuntime,
+  args: { index: Awaited<ReturnType<typeof getCatalogIndex>>; request: Request; base: BaselineResult; exclude: Set<number>; nouns: CatalogNouns; signal?: AbortSignal },
+): Promise<{ picks: (BaselinePick & { row: number })[]; history: CatalogEntry[] } | null> {
+  const { index, request, base, exclude, nouns, signal } = args;
+  const history = base.seeds.filter((e) => rowOf(runtime, index.externalIds.get(e.id) ?? "") !== null).slice(0, 10);
+  const pool = await modelCandidates(runtime, { index, request, history, basePicks: base.picks, exclude, nouns, size: POOL_SIZE, signal });
+  // LLaRA's prompt is "this user has read <history>…": with no history, or nothing to choose
+  // between, the model has nothing to add to the baseline's order.
+  if (history.length === 0 || pool.length < 2) return null;
+  const historyRows = history.map((e) => rowOf(runtime, index.externalIds.get(e.id) ?? "")!);
+  const ranked = await rankWithModel(runtime, { history: historyRows, pool, signal });
+  return { picks: ranked.slice(0, LIST_LENGTH), history };
+}
+
+async function streamExplanation(
+  runtime: ModelRuntime,
+  {
+    onText,
+    ...args
+  }: {
+    onText: (text: string) => void;
+    request: string;
+    pick: BaselinePick & { row: number };
+    historyTitles: string[];
+    nouns: CatalogNouns;
+    signal?: AbortSignal;
+  },
+): Promise<string> {
+  let text = "";
+  for await (const delta of explanationStream(runtime, args)) {
+    text += delta;
+    onText(text.trim());
+  }
+  return text.trim() || `${args.pick.evidence}.`;
+}
+
+function noticeFor(model: Awaited<ReturnType<typeof servingModel>>, rankedByLlm: boolean): Notice {
+  if ("unavailable" in model) {
+    return {
+      level: "warning",
+      text: `Answered by the baseline recommender (item co-occurrence and popularity): ${model.unavailable}.`,
+    };
+  }
+  return rankedByLlm
+    ? { level: "info", text: `Ranked and explained by the language model ${model.runtime.version}.` }
+    : {
+        level: "info",
+        text: `Picked by the baseline recommender: the language model ${model.runtime.version} ranks from what you liked, and nothing you liked is known to it yet.`,
+      };
 }
 
 async function itemsAlreadyShown(db: Db, conversationId: string): Promise<number[]> {
@@ -112,29 +205,25 @@ export function introText(request: Request, result: BaselineResult, nouns: Catal
   if (result.seedsFrom === "message") because = ` for fans of ${titleList(result.seeds)}`;
   else if (result.seedsFrom === "history") because = ` based on the ${nouns.items} you liked before`;
   const relaxed = result.relaxed ? ` Nothing matched every filter, so I ignored ${result.relaxed}.` : "";
-  return `Here are ${result.picks.length} ${scope}${because}.${relaxed}`;
-}
-
-/** The baseline's explanation is its reason as a sentence; genres and year are on the card already. */
-function explanationFor(pick: BaselinePick): string {
-  return `${pick.reason.charAt(0).toUpperCase()}${pick.reason.slice(1)}.`;
+  const count = Math.min(result.picks.length, LIST_LENGTH);
+  return `Here are ${count} ${scope}${because}.${relaxed}`;
 }
 
 async function storeRecommendation(
   db: Db,
-  { assistantMessageId, pick, rank }: { assistantMessageId: string; pick: BaselinePick; rank: number },
+  {
+    assistantMessageId,
+    pick,
+    rank,
+    recommender,
+  }: { assistantMessageId: string; pick: BaselinePick; rank: number; recommender: string | null },
 ): Promise<ItemCard> {
-  const explanation = explanationFor(pick);
+  // A merchandiser's approved or edited text for this item and reason is served as is.
+  const reviewed = await approvedExplanation(db, { itemId: pick.entry.id, reason: pick.reason });
+  const explanation = reviewed ?? (recommender ? "" : `${pick.evidence}.`);
+  const source = recommender ?? pick.source;
   const row = await db.recommendation.create({
-    data: {
-      messageId: assistantMessageId,
-      itemId: pick.entry.id,
-      rank,
-      score: pick.score,
-      modelVersion: pick.source,
-      reason: pick.reason,
-      explanation,
-    },
+    data: { messageId: assistantMessageId, itemId: pick.entry.id, rank, score: pick.score, modelVersion: source, reason: pick.reason, explanation },
   });
   return {
     recommendationId: row.id,
@@ -147,6 +236,7 @@ async function storeRecommendation(
     reason: pick.reason,
     explanation,
     score: pick.score,
-    source: pick.source,
+    source,
+    status: explanation ? "ready" : "explaining",
   };
 }

@@ -22,6 +22,7 @@ const index: CatalogIndex = {
   entries,
   byId: new Map(entries.map((e) => [e.id, e])),
   genres: new Set(entries.flatMap((e) => e.genres)),
+  externalIds: new Map(entries.map((e) => [e.id, String(e.id)])),
   stamp: "t",
 };
 const now = new Date("2026-11-23T00:00:00Z");

@@ -91,7 +91,9 @@ describe.each(["sqlite", "postgresql"] as const)("a chat turn on %s", (kind) => 
 
     expect(cards[0]?.title).toBe("The Silmarillion");
     expect(cards[0]?.source).toBe("baseline:cooccurrence");
-    expect(cards[0]?.reason).toMatch(/^3 readers who liked The Hobbit also liked it$/);
+    expect(cards[0]?.reason).toBe("similar to The Hobbit");
+    expect(cards[0]?.explanation).toBe("3 readers who liked The Hobbit also liked it.");
+    expect(cards.every((c) => c.status === "ready")).toBe(true);
     expect(cards.map((c) => c.title)).not.toContain("The Hobbit");
     expect(cards.map((c) => c.rank)).toEqual(cards.map((_, i) => i + 1));
 

@@ -1,0 +1,120 @@
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createUIMessageStream, type UIMessageChunk } from "ai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChatMessage, ItemCard, Notice } from "@/server/chat/types";
+import { ensureConversation, saveUserMessage } from "@/server/conversations/queries";
+import { runTurn } from "@/server/recommend/turn";
+import { ensureVisitor } from "@/server/visitors";
+import { createTestDatabase, type TestDatabase } from "../setup/test-database";
+
+// The language-model path of a turn on the tiny random-weight model in tests/fixtures (real
+// onnxruntime, real tokenizer): its words are noise, but ranking, streaming and storage are real.
+const FIXTURE = "tests/fixtures/tiny-model";
+const manifest = JSON.parse(readFileSync(path.join(FIXTURE, "manifest.json"), "utf8")) as { version: string };
+const items = (JSON.parse(readFileSync(path.join(FIXTURE, "items.json"), "utf8")) as { rows: { id: string; title: string }[] }).rows;
+
+async function turn(t: TestDatabase, userId: string, conversationId: string, text: string) {
+  const message: ChatMessage = { id: `u-${Math.random().toString(36).slice(2)}`, role: "user", parts: [{ type: "text", text }] };
+  await ensureConversation(t.db, { id: conversationId, userId, firstText: text });
+  await saveUserMessage(t.db, { conversationId, message });
+  const assistantMessageId = `a-${Math.random().toString(36).slice(2)}`;
+  const stream = createUIMessageStream<ChatMessage>({
+    execute: ({ writer }) => runTurn({ db: t.db, userId, conversationId, text, assistantMessageId, writer }),
+    onError: (error) => {
+      throw error;
+    },
+  });
+  const chunks: UIMessageChunk[] = [];
+  for await (const chunk of stream as unknown as AsyncIterable<UIMessageChunk>) chunks.push(chunk);
+  const writes = chunks.flatMap((c) => (c.type === "data-item" ? [c as { id: string; data: ItemCard }] : []));
+  const finalCards = new Map<string, ItemCard>();
+  for (const w of writes) finalCards.set(w.id, w.data);
+  const notice = chunks.flatMap((c) => (c.type === "data-notice" ? [(c as { data: Notice }).data] : []))[0];
+  return { writes, cards: [...finalCards.values()], notice, assistantMessageId };
+}
+
+describe("a chat turn with a language model serving", () => {
+  let t: TestDatabase;
+  let broken: string;
+  const userId = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
+
+  beforeAll(async () => {
+    t = await createTestDatabase("sqlite");
+    await ensureVisitor(t.db, userId);
+    const ids: number[] = [];
+    for (const item of items) {
+      const row = await t.db.item.create({ data: { catalog: "goodbooks", externalId: item.id, title: item.title, metadata: {}, genres: "|fiction|" } });
+      ids.push(row.id);
+    }
+    // 30 readers, each liking the first book and a sliding window of others: plenty of co-occurrence.
+    for (let r = 0; r < 30; r++) {
+      const user = await t.db.user.create({ data: { externalId: `goodbooks:r${r}` } });
+      for (const [k, itemId] of [ids[0]!, ids[1 + (r % 30)]!, ids[1 + ((r + 3) % 30)]!].entries()) {
+        await t.db.interaction.create({ data: { userId: user.id, itemId, kind: "rating", value: 5, at: new Date(r * 100 + k), source: "test" } });
+      }
+    }
+    broken = await mkdtemp(path.join(tmpdir(), "reco-broken-model-"));
+    await cp(FIXTURE, broken, { recursive: true });
+    await writeFile(path.join(broken, "sasrec.onnx"), "not an onnx file");
+  });
+  afterAll(async () => {
+    delete process.env.RECO_MODEL_DIR;
+    await rm(broken, { recursive: true, force: true });
+    await t.cleanup();
+  });
+
+  it("falls back to the baseline and says plainly why when the model cannot load", async () => {
+    process.env.RECO_MODEL_DIR = broken;
+    const { cards, notice } = await turn(t, userId, "conv-broken", `Something like ${items[0]!.title}`);
+    expect(cards.length).toBe(5);
+    expect(cards.every((c) => c.source.startsWith("baseline:"))).toBe(true);
+    expect(notice?.level).toBe("warning");
+    expect(notice?.text).toMatch(/the language model could not load: .*sasrec\.onnx/);
+  });
+
+  it("ranks a candidate pool with the model and streams an explanation into each card", async () => {
+    process.env.RECO_MODEL_DIR = FIXTURE;
+    const { writes, cards, notice, assistantMessageId } = await turn(t, userId, "conv-model", `Something like ${items[0]!.title}`);
+    expect(notice?.text).toBe(`Ranked and explained by the language model ${manifest.version}.`);
+    expect(cards).toHaveLength(5);
+    expect(cards.every((c) => c.source === manifest.version && c.status === "ready" && c.explanation.length > 0)).toBe(true);
+    expect(cards.map((c) => c.title)).not.toContain(items[0]!.title);
+    // Each card is first written while its explanation is still being written, then replaced.
+    for (const card of cards) {
+      const forCard = writes.filter((w) => w.data.recommendationId === card.recommendationId);
+      expect(forCard[0]?.data.status).toBe("explaining");
+      expect(forCard.at(-1)?.data.status).toBe("ready");
+    }
+    // Scores are the model's probabilities over the pool, best first.
+    const scores = cards.map((c) => c.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    expect(scores.every((p) => p > 0 && p < 1)).toBe(true);
+
+    const rows = await t.db.recommendation.findMany({ where: { messageId: assistantMessageId }, orderBy: { rank: "asc" } });
+    expect(rows.map((r) => [r.modelVersion, r.explanation])).toEqual(cards.map((c) => [manifest.version, c.explanation]));
+    const stored = await t.db.message.findUniqueOrThrow({ where: { id: assistantMessageId } });
+    expect(stored.status).toBe("complete");
+    const storedCards = (stored.parts as { type: string; data?: ItemCard }[]).filter((p) => p.type === "data-item");
+    expect(storedCards.map((p) => p.data?.explanation)).toEqual(cards.map((c) => c.explanation));
+  });
+
+  it("serves a merchandiser's approved or edited text instead of generating one", async () => {
+    const reasons = [`similar to ${items[0]!.title}`, `close to ${items[0]!.title}`];
+    const all = await t.db.item.findMany({ select: { id: true } });
+    for (const { id } of all) {
+      for (const reason of reasons) {
+        await t.db.explanationReview.create({ data: { itemId: id, reason, status: "approved", originalText: `Approved text for ${id}.` } });
+        await t.db.explanationReview.create({
+          data: { itemId: id, reason, status: "edited", originalText: `Approved text for ${id}.`, editedText: `Edited text for ${id}.` },
+        });
+      }
+    }
+    const { writes, cards } = await turn(t, userId, "conv-reviewed", `Something like ${items[0]!.title}`);
+    expect(cards).toHaveLength(5);
+    for (const card of cards) expect(card.explanation).toBe(`Edited text for ${card.itemId}.`);
+    expect(writes.every((w) => w.data.status === "ready")).toBe(true);
+  });
+});
