@@ -26,7 +26,10 @@ const paritySchema = z.object({
 });
 export type Parity = z.infer<typeof paritySchema>;
 
-export const parity: Parity = paritySchema.parse(JSON.parse(readFileSync(path.join(FIXTURE, "parity.json"), "utf8")));
+export function readParity(dir: string): Parity {
+  return paritySchema.parse(JSON.parse(readFileSync(path.join(dir, "parity.json"), "utf8")));
+}
+export const parity: Parity = readParity(FIXTURE);
 
 /** A private copy of the fixture folder (to break files in); removed by the returned cleanup. */
 export async function copyFixture(): Promise<{ dir: string; cleanup: () => Promise<void> }> {

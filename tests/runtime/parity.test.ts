@@ -2,10 +2,16 @@
  * The runtime against PyTorch (parity.json, written by training/export.py): same prompt text and
  * token ids, same last-position logits with an empty and with a non-empty KV cache, same greedy
  * tokens, same candidate log-probabilities, same SASRec user states.
+ *
+ * Any exported version folder can be checked the same way:
+ *   RECO_PARITY_MODEL=models/<version> npx vitest run tests/runtime/parity.test.ts
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ModelRuntime } from "@/model-runtime";
-import { collect, FIXTURE, parity } from "./fixture";
+import { collect, FIXTURE, readParity } from "./fixture";
+
+const MODEL = process.env.RECO_PARITY_MODEL || FIXTURE;
+const parity = readParity(MODEL);
 
 function maxTop20Diff(logits: Float32Array, want: { ids: number[]; values: number[] }): number {
   return Math.max(...want.ids.map((id, i) => Math.abs(logits[id]! - want.values[i]!)));
@@ -14,7 +20,7 @@ function maxTop20Diff(logits: Float32Array, want: { ids: number[]; values: numbe
 describe.each(["fp32", "int8"] as const)("parity with PyTorch (%s)", (precision) => {
   let rt: ModelRuntime;
   beforeAll(async () => {
-    rt = await ModelRuntime.load(FIXTURE, { precision, threads: 1 });
+    rt = await ModelRuntime.load(MODEL, { precision, threads: 1 });
   });
   afterAll(() => rt.retire());
   // int8 is compared with onnxruntime-python running the same int8 file; fp32 with PyTorch itself.
