@@ -46,7 +46,7 @@ export interface ImportReport {
 const CATALOG_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 interface Planned {
-  path: string;
+  /** The path as given: also how messages name the file. */
   file: string;
   facts: FileFacts;
   format: Format;
@@ -65,17 +65,17 @@ export async function importFiles(db: Db, files: string[], opts: ImportOptions =
   if (files.length === 0) throw new Error("no files to import");
 
   const planned: Planned[] = [];
-  for (const path of files) {
-    const info = await stat(path).catch(() => null);
-    if (!info?.isFile()) throw new ImportError(path, null, "no such file");
-    planned.push({ path, file: path, facts: await inspectFile(path), format: await detectFormat(path, path) });
+  for (const file of files) {
+    const info = await stat(file).catch(() => null);
+    if (!info?.isFile()) throw new ImportError(file, null, "no such file");
+    planned.push({ file, facts: await inspectFile(file), format: await detectFormat(file, file) });
   }
   const catalog = chooseCatalog(planned, opts.catalog);
   // Items first: interactions look their items up.
   planned.sort((a, b) => Number(a.format.kind === "interactions") - Number(b.format.kind === "interactions"));
   const source = (file: string) => `import:${planned.find((p) => p.file === file)!.facts.sha256.slice(0, 12)}`;
 
-  const reports = await db.$transaction(
+  const result = await db.$transaction(
     async (tx) => {
       const items = new CatalogItems(catalog);
       await items.loadIds(tx);
@@ -83,14 +83,14 @@ export async function importFiles(db: Db, files: string[], opts: ImportOptions =
       await interactions.loadUsers(tx);
       const reports: FileReport[] = [];
       let usersCreated = 0;
-      for (const { path, file, facts, format } of planned) {
+      for (const { file, facts, format } of planned) {
         const progress = (line: number) => opts.onProgress?.({ file, done: line, total: facts.lines });
         progress(0);
         let counts;
         if (format.kind === "items") {
-          counts = await items.write(tx, file, format.rows(path, file), progress);
+          counts = await items.write(tx, file, format.rows(file, file), progress);
         } else {
-          counts = await interactions.write(tx, file, format.rows(path, file), progress);
+          counts = await interactions.write(tx, file, format.rows(file, file), progress);
           usersCreated += counts.users;
         }
         progress(facts.lines);
@@ -122,9 +122,9 @@ export async function importFiles(db: Db, files: string[], opts: ImportOptions =
 
   return {
     catalog,
-    files: reports.reports,
-    usersCreated: reports.usersCreated,
-    changed: reports.reports.some((report) => report.inserted + report.updated > 0),
+    files: result.reports,
+    usersCreated: result.usersCreated,
+    changed: result.reports.some((report) => report.inserted + report.updated > 0),
     seconds: (performance.now() - started) / 1000,
   };
 }
