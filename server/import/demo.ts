@@ -44,11 +44,18 @@ export async function loadDemoCatalog(db: Db, opts: DemoOptions = {}): Promise<I
 
 /**
  * First start: loads the demo catalog when the database has no "goodbooks" items yet, and says
- * whether it did. Counting items is enough: a load is all-or-nothing (one transaction).
+ * whether it did. Counting items is enough: a load is all-or-nothing (one transaction). When
+ * several app instances start at once, one load wins and the others' fail on the unique keys
+ * and roll back; they find the catalog there and report that it was already loaded.
  */
 export async function ensureDemoCatalog(db: Db, opts: DemoOptions = {}): Promise<boolean> {
-  const existing = await db.item.count({ where: { catalog: DEMO_CATALOG } });
-  if (existing > 0) return false;
-  await loadDemoCatalog(db, opts);
-  return true;
+  const hasDemo = async () => (await db.item.count({ where: { catalog: DEMO_CATALOG } })) > 0;
+  if (await hasDemo()) return false;
+  try {
+    await loadDemoCatalog(db, opts);
+    return true;
+  } catch (error) {
+    if (await hasDemo()) return false;
+    throw error;
+  }
 }
