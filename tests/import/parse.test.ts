@@ -173,6 +173,15 @@ describe("formats", () => {
     expect(log.rows[2]).toMatchObject({ user: "42", item: "3" });
   });
 
+  it("MovieLens layouts are recognised by content when renamed", async () => {
+    const data = await temp("ratings.tsv", "196\t242\t3\t881250949\n");
+    expect((await detectFormat(data, "ratings.tsv")).name).toBe("MovieLens-100K ratings");
+    const dat = await temp("r.txt", "1::1193::5::978300760\n");
+    expect((await detectFormat(dat, "r.txt")).name).toBe("MovieLens-1M ratings");
+    const tsvHeader = await temp("events.tsv", "user\titem\ttimestamp\trating\n");
+    await expect(detectFormat(tsvHeader, "events.tsv")).rejects.toThrow(/unrecognised file/);
+  });
+
   it("an unrecognised CSV names its header", async () => {
     const file = await temp("odd.csv", "foo,bar\n1,2\n");
     await expect(detectFormat(file, "odd.csv")).rejects.toThrow(ImportError);

@@ -32,7 +32,7 @@ export async function detectFormat(path: string, file: string): Promise<Format> 
   const name = basename(path);
   const text = first.text;
 
-  if (name === "u.data" || /^[^\t]+\t[^\t]+\t[^\t]+\t[^\t]+\t?$/.test(text)) {
+  if (name === "u.data" || /^\d+\t\d+\t[\d.]+\t\d+\t?$/.test(text)) {
     return { name: "MovieLens-100K ratings", kind: "interactions", catalog: ML100K_CATALOG, rows: ml100kRatings };
   }
   if (name === "u.item" || text.split("|").length === 24) {
