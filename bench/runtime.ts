@@ -13,10 +13,12 @@
  * random or untrained weights time like real ones of the same shape, but they are not the demo model.
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
-import { ModelRuntime, type Precision } from "../model-runtime";
+import { manifestSchema, ModelRuntime, type Precision } from "../model-runtime";
 import { argmax } from "../model-runtime/sampling";
 
 const { values: args } = parseArgs({
@@ -44,6 +46,8 @@ interface Result {
   rankTrainingFormMs: number;
   chooseMs: number;
   peakRssMb: number;
+  /** 1-minute load average when the configuration finished: other processes' CPU use skews every timing. */
+  loadAvg: number;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -107,6 +111,7 @@ async function measure(precision: Precision, threads: number): Promise<Result> {
     rankTrainingFormMs: median(rankTrainingFormTimes),
     chooseMs: median(chooseTimes),
     peakRssMb: process.resourceUsage().maxRSS / 1024,
+    loadAvg: os.loadavg()[0]!,
   };
 }
 
@@ -138,18 +143,18 @@ async function main() {
     bar.increment();
   }
   bar.stop();
-  const rt = await ModelRuntime.load(args.model!, { threads: 1 });
-  const d = rt.folder.manifest.dims;
-  console.log(`\nmodel: ${args.label ?? rt.folder.manifest.base_model.name} (${args.model}; ${d.layers} layers, hidden ${d.hidden}, vocab ${d.vocab}; logits: ${rt.folder.llm.spec.logits})`);
+  const manifest = manifestSchema.parse(JSON.parse(readFileSync(path.join(args.model!, "manifest.json"), "utf8")));
+  const d = manifest.dims;
+  console.log(`\nmodel: ${args.label ?? manifest.base_model.name} (${args.model}; ${d.layers} layers, hidden ${d.hidden}, vocab ${d.vocab}; logits: ${manifest.llm.logits})`);
   console.log(`prompt: LLaRA template 0, ${args.history} history + ${args.candidates} candidates = ${results[0]!.promptTokens} tokens; decode ${args.decode} tokens; medians of ${args.repeat}\n`);
-  console.log("| precision | threads | load (sha256 + sessions) | prefill | decode | rank (all forms) | rank (training form) | choose (trie) | peak RSS |");
-  console.log("|---|---|---|---|---|---|---|---|---|");
+  console.log(`machine: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "?"}; ${new Date().toISOString()}\n`);
+  console.log("| precision | threads | load (sha256 + sessions) | prefill | decode | rank (all forms) | rank (training form) | choose (trie) | peak RSS | load avg |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|");
   for (const r of results) {
     console.log(
-      `| ${r.precision} | ${r.threads} | ${r.loadMs.toFixed(0)} ms | ${r.prefillMs.toFixed(0)} ms | ${r.decodeTokPerS.toFixed(1)} tok/s | ${r.rankMs.toFixed(0)} ms | ${r.rankTrainingFormMs.toFixed(0)} ms | ${r.chooseMs.toFixed(0)} ms | ${r.peakRssMb.toFixed(0)} MB |`,
+      `| ${r.precision} | ${r.threads} | ${r.loadMs.toFixed(0)} ms | ${r.prefillMs.toFixed(0)} ms | ${r.decodeTokPerS.toFixed(1)} tok/s | ${r.rankMs.toFixed(0)} ms | ${r.rankTrainingFormMs.toFixed(0)} ms | ${r.chooseMs.toFixed(0)} ms | ${r.peakRssMb.toFixed(0)} MB | ${r.loadAvg.toFixed(1)} |`,
     );
   }
-  await rt.retire();
 }
 
 await main();
