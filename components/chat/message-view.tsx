@@ -20,7 +20,16 @@ export function MessageView({ message, failed, feedback }: Props) {
         if (part.type === "text") return <RichText key={i} text={part.text} />;
         if (part.type === "data-notice")
           return (
-            <p key={part.id ?? i} className="text-xs text-neutral-500" data-testid="notice">
+            <p
+              key={part.id ?? i}
+              data-testid="notice"
+              role={part.data.level === "warning" ? "note" : undefined}
+              className={
+                part.data.level === "warning"
+                  ? "rounded-lg bg-amber-50 px-3 py-1.5 text-xs text-amber-900 dark:bg-amber-950/40 dark:text-amber-200"
+                  : "text-xs text-neutral-500"
+              }
+            >
               {part.data.text}
             </p>
           );
