@@ -30,6 +30,10 @@ export function rowOf(runtime: ModelRuntime, externalId: string): number | null 
   return modelRows(runtime).get(externalId) ?? null;
 }
 
+function hasSpecialTokens(runtime: ModelRuntime, text: string): boolean {
+  return runtime.folder.tokenizer.specialTexts.some((special) => text.includes(special));
+}
+
 /** Removes the model's special tokens from text a user or a catalog wrote, so it stays plain text. */
 export function plainText(runtime: ModelRuntime, text: string): string {
   let clean = text;
@@ -69,6 +73,9 @@ export async function modelCandidates(
   const add = (pick: BaselinePick) => {
     const row = rowOf(runtime, externalIdOf(index, pick.entry));
     if (row === null || taken.has(pick.entry.id) || pool.length >= size) return;
+    // A title that holds one of the model's special tokens ("[CansEmb]", "<|im_start|>") could shift
+    // the behaviour slots or forge a turn; the model cannot be asked to rank it.
+    if (hasSpecialTokens(runtime, runtime.folder.items[row]?.title ?? "")) return;
     taken.add(pick.entry.id);
     pool.push({ ...pick, row });
   };
