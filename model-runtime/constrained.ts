@@ -131,16 +131,6 @@ function checkCandidates(runtime: ModelRuntime, candidates: readonly string[]): 
   });
 }
 
-/** Prefill the prompt once: the cache every candidate continues from, and the first token's distribution. */
-async function prefill(runtime: ModelRuntime, prompt: PromptTokens, signal?: AbortSignal): Promise<{ cache: KvCache; last: Float32Array }> {
-  const { decoder, scheduler } = runtime;
-  const out = await scheduler.step(signal, () =>
-    decoder.forward({ ids: [prompt.ids], slotRows: [prompt.slotRows], cache: decoder.emptyCache(1), logitsToKeep: 1 }),
-  );
-  const V = decoder.vocab;
-  return { cache: out.cache, last: out.logits.slice((out.kept - 1) * V, out.kept * V) };
-}
-
 /**
  * Feed tokens to one sequence and return the logits row after each of them. Graphs that only return
  * the last position (and cannot be told otherwise) are fed one token at a time.
@@ -182,7 +172,7 @@ export async function chooseCandidate(
     return allowed[sampleToken(sub, { temperature: options.temperature }, rng)]!;
   };
 
-  let { cache, last } = await prefill(runtime, prompt, options.signal);
+  let { cache, last } = await runtime.prefill(prompt, options.signal);
   let node = trie.root;
   const ids: number[] = [];
   let logprob = 0;
@@ -227,7 +217,7 @@ export async function rankCandidates(
   checkCandidates(runtime, candidates);
   const { decoder } = runtime;
   const variants = candidates.flatMap((text, index) => candidateVariants(runtime, prompt, text, options).map((ids) => ({ index, ids, logprob: 0 })));
-  const { cache, last } = await prefill(runtime, prompt, options.signal);
+  const { cache, last } = await runtime.prefill(prompt, options.signal);
   const first = logSoftmax(last);
   for (const v of variants) v.logprob = first[v.ids[0]!]!;
 

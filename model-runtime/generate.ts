@@ -48,11 +48,8 @@ export async function* generate(runtime: ModelRuntime, prompt: PromptTokens, opt
   let text = "";
   let reason: FinishReason = "length";
 
-  let step = await scheduler.step(signal, () =>
-    decoder.forward({ ids: [prompt.ids], slotRows: [prompt.slotRows], cache: decoder.emptyCache(1), logitsToKeep: 1 }),
-  );
+  let { cache, last } = await runtime.prefill(prompt, signal);
   for (;;) {
-    const last = step.logits.subarray((step.kept - 1) * V, step.kept * V);
     const token = sampleToken(last, options, rng);
     if (stopTokens.has(token)) {
       reason = "stop";
@@ -69,8 +66,10 @@ export async function* generate(runtime: ModelRuntime, prompt: PromptTokens, opt
       break;
     }
     if (tokens.length >= budget) break;
-    const cache = step.cache;
-    step = await scheduler.step(signal, () => decoder.forward({ ids: [[token]], cache, logitsToKeep: 1 }));
+    const past = cache;
+    const step = await scheduler.step(signal, () => decoder.forward({ ids: [[token]], cache: past, logitsToKeep: 1 }));
+    cache = step.cache;
+    last = step.logits.subarray((step.kept - 1) * V, step.kept * V);
   }
   if (reason === "length") {
     const { emit } = stops.push(detok.flush(), true);

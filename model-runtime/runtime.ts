@@ -5,7 +5,7 @@
  */
 import { chooseCandidate, rankCandidates, type CandidateScore, type ChooseOptions, type ChosenCandidate, type RankOptions } from "./constrained";
 import { generate, type GenerateOptions, type GenerationEvent } from "./generate";
-import { Decoder } from "./llm";
+import { Decoder, type KvCache } from "./llm";
 import { loadModelFolder, type LoadOptions, type ModelFolder } from "./model-folder";
 import { encodePrompt, recommendationMessages, type HybridMessage, type PromptTokens } from "./prompt";
 import { FairScheduler, type SchedulerOptions } from "./queue";
@@ -15,6 +15,11 @@ export interface RuntimeOptions extends LoadOptions {
   scheduler?: SchedulerOptions;
   /** Prompt + generated tokens per request (default RECO_MAX_CONTEXT or 4096): bounds each KV cache. */
   maxContextTokens?: number;
+  /**
+   * Long prompts are prefilled in chunks of this many tokens (default 256), each its own scheduler
+   * step, so one long prompt does not stall every other stream for its whole prefill.
+   */
+  prefillChunkTokens?: number;
 }
 
 export type PromptInput = readonly HybridMessage[] | PromptTokens;
@@ -24,6 +29,7 @@ export class ModelRuntime {
   readonly scheduler: FairScheduler;
   readonly sasrec: SasRec;
   readonly maxContextTokens: number;
+  readonly prefillChunkTokens: number;
   private inUse = 0;
   private retired = false;
   private released: Promise<void> | null = null;
@@ -35,6 +41,10 @@ export class ModelRuntime {
     this.decoder = new Decoder(folder);
     this.scheduler = new FairScheduler(options.scheduler);
     this.maxContextTokens = options.maxContextTokens ?? maxContextFromEnv();
+    this.prefillChunkTokens = options.prefillChunkTokens ?? 256;
+    if (!(Number.isInteger(this.prefillChunkTokens) && this.prefillChunkTokens >= 1)) {
+      throw new RangeError(`prefillChunkTokens must be a positive integer, got ${this.prefillChunkTokens}`);
+    }
     this.sasrec = new SasRec(folder, this.scheduler);
   }
 
@@ -53,6 +63,27 @@ export class ModelRuntime {
   /** LLaRA's recommendation prompt (manifest templates) for item rows. */
   recommendationPrompt(args: Parameters<typeof recommendationMessages>[1]): PromptTokens {
     return encodePrompt(this.folder, recommendationMessages(this.folder, args));
+  }
+
+  /**
+   * Runs the prompt through the model: its KV cache and the next token's logits. Chunked (see
+   * prefillChunkTokens); callers hold a request place already.
+   */
+  async prefill(prompt: PromptTokens, signal?: AbortSignal): Promise<{ cache: KvCache; last: Float32Array }> {
+    const { decoder, scheduler } = this;
+    const n = this.prefillChunkTokens;
+    let cache = decoder.emptyCache(1);
+    let last: Float32Array | undefined;
+    for (let start = 0; start < prompt.ids.length; start += n) {
+      const past = cache;
+      const out = await scheduler.step(signal, () =>
+        decoder.forward({ ids: [prompt.ids.slice(start, start + n)], slotRows: [prompt.slotRows.slice(start, start + n)], cache: past, logitsToKeep: 1 }),
+      );
+      cache = out.cache;
+      last = out.logits.slice((out.kept - 1) * decoder.vocab, out.kept * decoder.vocab);
+    }
+    if (!last) throw new RangeError("empty prompt");
+    return { cache, last };
   }
 
   /** Streams text deltas, then one finish event. Breaking out of the loop or aborting frees the request. */
