@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import type { Db } from "../db/client";
-import { ImportError } from "./errors";
+import { ImportError, RowProblems } from "./errors";
 import { detectFormat, type Format } from "./formats";
 import { InteractionWriter } from "./interactions";
 import { CatalogItems } from "./items";
@@ -86,13 +86,16 @@ export async function importFiles(db: Db, files: string[], opts: ImportOptions =
       for (const { file, facts, format } of planned) {
         const progress = (line: number) => opts.onProgress?.({ file, done: line, total: facts.lines });
         progress(0);
+        // Bad rows are collected and the file read to its end, so one error lists them all.
+        const problems = new RowProblems(file);
         let counts;
         if (format.kind === "items") {
-          counts = await items.write(tx, file, format.rows(file, file), progress);
+          counts = await items.write(tx, file, format.rows(file, file, problems), problems, progress);
         } else {
-          counts = await interactions.write(tx, file, format.rows(file, file), progress);
+          counts = await interactions.write(tx, file, format.rows(file, file, problems), problems, progress);
           usersCreated += counts.users;
         }
+        problems.throwIfAny(); // rolls the whole import back
         progress(facts.lines);
         const earlier = await tx.importRun.findFirst({ where: { catalog, sha256: facts.sha256 }, orderBy: { createdAt: "asc" } });
         reports.push({

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Prisma } from "../db/generated/sqlite/client";
 import type { InteractionKind } from "../db/generated/sqlite/enums";
-import { ImportError } from "./errors";
+import type { RowProblems } from "./errors";
 import { type CatalogItems, type Origin, where } from "./items";
 import type { InteractionRow } from "./rows";
 import { insertRows } from "./sql";
@@ -51,11 +51,12 @@ export class InteractionWriter {
     }
   }
 
-  async write(tx: Tx, file: string, rows: AsyncIterable<InteractionRow>, onBatch: (line: number) => void): Promise<InteractionCounts> {
+  /** Writes one interactions file in batches. After a bad row (in `problems`) it only checks the rest. */
+  async write(tx: Tx, file: string, rows: AsyncIterable<InteractionRow>, problems: RowProblems, onBatch: (line: number) => void): Promise<InteractionCounts> {
     const counts: InteractionCounts = { rows: 0, inserted: 0, updated: 0, unchanged: 0, duplicates: 0, users: 0 };
     let batch: InteractionRow[] = [];
     const flush = async () => {
-      if (batch.length > 0) await this.writeBatch(tx, file, batch, counts);
+      if (batch.length > 0) await this.writeBatch(tx, file, batch, counts, problems);
       if (batch.length > 0) onBatch(batch[batch.length - 1]!.line);
       batch = [];
     };
@@ -68,15 +69,18 @@ export class InteractionWriter {
     return counts;
   }
 
-  private async writeBatch(tx: Tx, file: string, batch: InteractionRow[], counts: InteractionCounts) {
+  private async writeBatch(tx: Tx, file: string, batch: InteractionRow[], counts: InteractionCounts, problems: RowProblems) {
     // 1. Items must exist; users are created.
     const itemIds = batch.map((row) => {
       const id = this.items.id(row.item);
       if (id === undefined) {
-        throw new ImportError(file, row.line, `unknown item "${row.item}" (not in catalog "${this.catalog}"; import its items file first or in the same command)`);
+        problems.add(row.line, `unknown item "${row.item}" (not in catalog "${this.catalog}"; import its items file first or in the same command)`);
       }
       return id;
     });
+    // Once the file has a bad row nothing more is written; later rows are checked for their
+    // format and their items only (repeats need the users this import would have created).
+    if (problems.count > 0) return;
     const newUsers = [...new Set(batch.map((row) => `${this.catalog}:${row.user}`).filter((externalId) => !this.users.has(externalId)))];
     if (newUsers.length > 0) {
       const now = new Date();
@@ -99,7 +103,8 @@ export class InteractionWriter {
           counts.duplicates++;
           continue;
         }
-        throw new ImportError(file, row.line, `user "${row.user}" has a second ${row.kind} of item "${row.item}" at ${row.at.toISOString()} with a different value (${row.value} here, ${first.value} at ${where(first, file)})`);
+        problems.add(row.line, `user "${row.user}" has a second ${row.kind} of item "${row.item}" at ${row.at.toISOString()} with a different value (${row.value} here, ${first.value} at ${where(first, file)})`);
+        continue;
       }
       this.seen.set(key, { file, line: row.line, value: row.value });
       const stored = this.stored.get(key);
@@ -112,7 +117,7 @@ export class InteractionWriter {
         counts.updated++;
       }
     }
-    if (data.length > 0) counts.inserted += await insertInteractions(tx, data);
+    if (data.length > 0 && problems.count === 0) counts.inserted += await insertInteractions(tx, data);
   }
 
   /** Loads the stored interactions of users that existed before this import, once per user. */

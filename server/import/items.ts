@@ -1,5 +1,5 @@
 import type { Prisma } from "../db/generated/sqlite/client";
-import { ImportError } from "./errors";
+import type { RowProblems } from "./errors";
 import type { ItemRow, JsonValue } from "./rows";
 import { insertRowsReturning } from "./sql";
 
@@ -57,8 +57,11 @@ export class CatalogItems {
     return this.ids.get(externalId);
   }
 
-  /** Writes one items file: new items in batches, changed ones one by one (rare). */
-  async write(tx: Tx, file: string, rows: AsyncIterable<ItemRow>, onBatch: (line: number) => void): Promise<ItemCounts> {
+  /**
+   * Writes one items file: new items in batches, changed ones one by one (rare). After a bad row
+   * (in `problems`) it only checks the rest.
+   */
+  async write(tx: Tx, file: string, rows: AsyncIterable<ItemRow>, problems: RowProblems, onBatch: (line: number) => void): Promise<ItemCounts> {
     if (this.stored === null) {
       const items = await tx.item.findMany({ where: { catalog: this.catalog } });
       this.stored = new Map(items.map((item) => [item.externalId, { id: item.id, signature: signature({ ...item, metadata: item.metadata as ItemRow["metadata"] }) }]));
@@ -66,7 +69,7 @@ export class CatalogItems {
     const counts: ItemCounts = { rows: 0, inserted: 0, updated: 0, unchanged: 0, duplicates: 0 };
     let batch: ItemRow[] = [];
     const flush = async () => {
-      if (batch.length === 0) return;
+      if (batch.length === 0 || problems.count > 0) return;
       const now = new Date();
       const created = await insertRowsReturning<{ id: number | bigint; external_id: string }>(
         tx,
@@ -91,7 +94,8 @@ export class CatalogItems {
           counts.duplicates++;
           continue;
         }
-        throw new ImportError(file, row.line, `item id "${row.externalId}" appears again with different values (first at ${where(first, file)})`);
+        problems.add(row.line, `item id "${row.externalId}" appears again with different values (first at ${where(first, file)})`);
+        continue;
       }
       this.seen.set(row.externalId, { file, line: row.line, signature: sig });
       const stored = this.stored.get(row.externalId);
@@ -100,7 +104,7 @@ export class CatalogItems {
         if (batch.length === 1000) await flush();
       } else if (stored.signature === sig) {
         counts.unchanged++;
-      } else {
+      } else if (problems.count === 0) {
         const { line: _line, ...fields } = row;
         await tx.item.update({ where: { id: stored.id }, data: fields });
         counts.updated++;

@@ -55,7 +55,7 @@ const CASES: Case[] = [
   { name: "unclosed quote", files: { "i.csv": 'id,title\nx1,"One\nx2,Two\n' }, line: 3 /* csv-parse counts the line where it gave up */, reason: /^not valid CSV: Quote Not Closed/ },
   { name: "metadata column that is not JSON", files: { "i.csv": "id,title,metadata\nx1,One,{price: 3}\n" }, line: 2, reason: /^metadata: not valid JSON/ },
   { name: "metadata that is not an object", files: { "i.jsonl": '{"id":"x1","title":"One","metadata":[1,2]}\n' }, line: 1, reason: /^metadata: expected a JSON object, got \[1,2\]$/ },
-  { name: "u.data with a missing field", files: { "u.data": "1\t1\t5\t881250949\n2\t1\t881250950\n" }, line: 2, reason: /^expected 4 tab-separated fields \(user, item, rating, timestamp\), found 3$/, catalog: null },
+  { name: "u.data with a missing field", files: { "u.data": "1\t1\t5\t881250949\n2\t1\t881250950\n", "u.item": "1|Toy Story (1995)|01-Jan-1995||url|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n" }, line: 2, reason: /^expected 4 tab-separated fields \(user, item, rating, timestamp\), found 3$/, catalog: null },
   { name: "u.item with a bad genre flag", files: { "u.item": "1|Toy Story (1995)|01-Jan-1995||url|0|0|x|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n" }, line: 1, reason: /^genre flag 3 must be 0 or 1, got "x"$/, catalog: null },
   { name: "generic file without a catalog", files: { "e.csv": events(["u1,sku-1,1700000000,4"]) }, line: null, reason: /needs a catalog name: pass --catalog/, catalog: null },
 ];
@@ -93,6 +93,35 @@ describe("bad input is refused and nothing is written (SQLite)", () => {
     expect(why).toMatch(reason);
     expect(message).toContain(named);
     if (line !== null) expect(message).toContain(`line ${line}`);
+    expect(await snapshot(t.db)).toBe(before);
+  });
+
+  it("lists every bad row of a file in one error", async () => {
+    const file = path.join(dir, "several.csv");
+    await writeFile(file, events(["u1,sku-1,1700000000,4", "u1,sku-2,1700000001,five", "u1,sku-3,1700000002,4", "u1,nope,1700000003,4", "u1,sku-1", "u2,sku-1,1700000005,3"]));
+    const error = (await importFiles(t.db, [file], { catalog: "shop" }).catch((e: unknown) => e)) as ImportError;
+    expect(error).toBeInstanceOf(ImportError);
+    expect([error.line, error.reason]).toEqual([3, 'rating: expected a number, got "five"']);
+    expect(error.more).toEqual([
+      { line: 5, reason: expect.stringMatching(/^unknown item "nope"/) },
+      { line: 6, reason: "expected 4 fields (user,item,timestamp,rating), found 2" },
+    ]);
+    expect(error.message.split("\n")).toEqual([
+      `${file}, line 3: rating: expected a number, got "five"`,
+      expect.stringMatching(/^  line 5: unknown item "nope"/),
+      "  line 6: expected 4 fields (user,item,timestamp,rating), found 2",
+    ]);
+    expect(await snapshot(t.db)).toBe(before);
+  });
+
+  it("lists the first 20 bad rows and counts the rest", async () => {
+    const file = path.join(dir, "many.jsonl");
+    await writeFile(file, Array.from({ length: 30 }, (_, i) => `{"id":"x${i}","title":${i}}`).join("\n") + "\n");
+    const error = (await importFiles(t.db, [file], { catalog: "shop" }).catch((e: unknown) => e)) as ImportError;
+    expect(error.line).toBe(1);
+    expect(error.more.map((problem) => problem.line)).toEqual(Array.from({ length: 19 }, (_, i) => i + 2));
+    expect(error.moreCount).toBe(29);
+    expect(error.message).toMatch(/\n  line 20: title: expected a title \(string\), got 19\n  … and 10 more bad rows$/);
     expect(await snapshot(t.db)).toBe(before);
   });
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ImportError } from "@/server/import/errors";
+import { ImportError, RowProblems } from "@/server/import/errors";
 import { detectFormat } from "@/server/import/formats";
 import { movieTitle } from "@/server/import/formats/movielens";
 import { readLines } from "@/server/import/lines";
@@ -17,7 +17,9 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 async function read(file: string) {
   const format = await detectFormat(file, file);
   const rows: (ItemRow | InteractionRow)[] = [];
-  for await (const row of format.rows(file, file)) rows.push(row);
+  const problems = new RowProblems(file);
+  for await (const row of format.rows(file, file, problems)) rows.push(row);
+  problems.throwIfAny();
   return { format, rows };
 }
 async function items(file: string) {

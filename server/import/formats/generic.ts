@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ImportError } from "../errors";
+import { eachRow, ImportError, type RowProblems } from "../errors";
 import { readLines } from "../lines";
 import {
   check, creatorsField, genreField, Id, Kind, Metadata, Num, Timestamp, Title, Year,
@@ -86,38 +86,40 @@ function interactionRow(record: Record<string, unknown>, file: string, line: num
   return { line, user: row.user, item: row.item, kind: row.kind, value: row.rating, at: row.timestamp };
 }
 
-export async function* csvItems(path: string, file: string): AsyncGenerator<ItemRow> {
-  for await (const { line, values } of readTable(path, file, ITEM_COLUMNS)) yield itemRow(values, file, line);
+export function csvItems(path: string, file: string, problems: RowProblems): AsyncGenerator<ItemRow> {
+  return eachRow(readTable(path, file, ITEM_COLUMNS, problems), problems, ({ line, values }) => itemRow(values, file, line));
 }
 
-export async function* csvInteractions(path: string, file: string): AsyncGenerator<InteractionRow> {
-  for await (const { line, values } of readTable(path, file, INTERACTION_COLUMNS)) yield interactionRow(values, file, line);
+export function csvInteractions(path: string, file: string, problems: RowProblems): AsyncGenerator<InteractionRow> {
+  return eachRow(readTable(path, file, INTERACTION_COLUMNS, problems), problems, ({ line, values }) => interactionRow(values, file, line));
 }
 
 /** One JSON object per line; blank lines are skipped. */
-export async function* readJsonLines(path: string, file: string): AsyncGenerator<{ line: number; record: Record<string, unknown> }> {
+export async function* readJsonLines(path: string, file: string, problems: RowProblems): AsyncGenerator<{ line: number; record: Record<string, unknown> }> {
   let rows = 0;
   for await (const { no, text } of readLines(path, file)) {
     if (text.trim() === "") continue;
+    rows++;
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (error) {
-      throw new ImportError(file, no, `not valid JSON (${(error as Error).message})`);
+      problems.add(no, `not valid JSON (${(error as Error).message})`);
+      continue;
     }
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw new ImportError(file, no, "expected a JSON object on each line");
+      problems.add(no, "expected a JSON object on each line");
+      continue;
     }
-    rows++;
     yield { line: no, record: value as Record<string, unknown> };
   }
   if (rows === 0) throw new ImportError(file, null, "no rows");
 }
 
-export async function* jsonlItems(path: string, file: string): AsyncGenerator<ItemRow> {
-  for await (const { line, record } of readJsonLines(path, file)) yield itemRow(record, file, line);
+export function jsonlItems(path: string, file: string, problems: RowProblems): AsyncGenerator<ItemRow> {
+  return eachRow(readJsonLines(path, file, problems), problems, ({ line, record }) => itemRow(record, file, line));
 }
 
-export async function* jsonlInteractions(path: string, file: string): AsyncGenerator<InteractionRow> {
-  for await (const { line, record } of readJsonLines(path, file)) yield interactionRow(record, file, line);
+export function jsonlInteractions(path: string, file: string, problems: RowProblems): AsyncGenerator<InteractionRow> {
+  return eachRow(readJsonLines(path, file, problems), problems, ({ line, record }) => interactionRow(record, file, line));
 }

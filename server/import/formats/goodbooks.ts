@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { eachRow, type RowProblems } from "../errors";
 import { check, creatorsField, genreField, Id, Num, Title, Year, type InteractionRow, type ItemRow, type JsonObject } from "../rows";
 import { readTable } from "./table";
 
@@ -37,15 +38,16 @@ const Book = z.looseObject({
   genres: z.string().optional(),
 });
 
-export async function* goodbooksBooks(path: string, file: string): AsyncGenerator<ItemRow> {
-  for await (const { line, values } of readTable(path, file, ["book_id", "title", "authors", "original_publication_year"])) {
+export function goodbooksBooks(path: string, file: string, problems: RowProblems): AsyncGenerator<ItemRow> {
+  const table = readTable(path, file, ["book_id", "title", "authors", "original_publication_year"], problems);
+  return eachRow(table, problems, ({ line, values }) => {
     const book = check(Book, values, file, line);
     const metadata: JsonObject = {};
     for (const [name, value] of Object.entries(values)) {
       if (FIELDS.has(name) || isUrlColumn(name) || value.trim() === "") continue;
-      metadata[name] = NUMERIC.has(name) ? check(Num, value, file, line) : value.trim();
+      metadata[name] = NUMERIC.has(name) ? check(z.object({ [name]: Num }), { [name]: value }, file, line)[name]! : value.trim();
     }
-    yield {
+    return {
       line,
       externalId: book.book_id,
       title: book.title,
@@ -55,22 +57,22 @@ export async function* goodbooksBooks(path: string, file: string): AsyncGenerato
       genres: genreField((book.genres ?? "").split("|")),
       metadata,
     };
-  }
+  });
 }
 
 const Rating = z.object({ user_id: Id, book_id: Id, rating: Num });
 const ToRead = z.object({ user_id: Id, book_id: Id });
 
-export async function* goodbooksRatings(path: string, file: string): AsyncGenerator<InteractionRow> {
-  for await (const { line, index, values } of readTable(path, file, ["user_id", "book_id", "rating"])) {
+export function goodbooksRatings(path: string, file: string, problems: RowProblems): AsyncGenerator<InteractionRow> {
+  return eachRow(readTable(path, file, ["user_id", "book_id", "rating"], problems), problems, ({ line, index, values }) => {
     const row = check(Rating, values, file, line);
-    yield { line, user: row.user_id, item: row.book_id, kind: "rating", value: row.rating, at: at(index) };
-  }
+    return { line, user: row.user_id, item: row.book_id, kind: "rating", value: row.rating, at: at(index) };
+  });
 }
 
-export async function* goodbooksToRead(path: string, file: string): AsyncGenerator<InteractionRow> {
-  for await (const { line, index, values } of readTable(path, file, ["user_id", "book_id"])) {
+export function goodbooksToRead(path: string, file: string, problems: RowProblems): AsyncGenerator<InteractionRow> {
+  return eachRow(readTable(path, file, ["user_id", "book_id"], problems), problems, ({ line, index, values }) => {
     const row = check(ToRead, values, file, line);
-    yield { line, user: row.user_id, item: row.book_id, kind: "to_read", value: null, at: at(index) };
-  }
+    return { line, user: row.user_id, item: row.book_id, kind: "to_read", value: null, at: at(index) };
+  });
 }

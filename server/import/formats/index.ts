@@ -1,6 +1,6 @@
 import { basename, extname } from "node:path";
 import { parse as parseCsvSync } from "csv-parse/sync";
-import { ImportError } from "../errors";
+import { ImportError, type RowProblems } from "../errors";
 import { firstLine } from "../lines";
 import type { InteractionRow, ItemRow } from "../rows";
 import { csvInteractions, csvItems, INTERACTION_COLUMNS, ITEM_COLUMNS, jsonlInteractions, jsonlItems } from "./generic";
@@ -9,7 +9,8 @@ import {
   ML100K_CATALOG, ML1M_CATALOG, ML_LATEST_CATALOG, ml100kItems, ml100kRatings, ml1mMovies, ml1mRatings, mlLatestMovies, mlLatestRatings,
 } from "./movielens";
 
-type Rows<Row> = (path: string, file: string) => AsyncGenerator<Row>;
+/** Reads a file's rows; bad rows go to `problems` (see errors.ts), bad files throw. */
+type Rows<Row> = (path: string, file: string, problems: RowProblems) => AsyncGenerator<Row>;
 
 /** A recognised file: what it holds, its default catalog (null: the caller must name one), its reader. */
 export type Format =

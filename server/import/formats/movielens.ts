@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ImportError } from "../errors";
+import { eachRow, ImportError, type RowProblems } from "../errors";
 import { readLines } from "../lines";
 import { check, genreField, Id, Num, Timestamp, Title, tag, type InteractionRow, type ItemRow } from "../rows";
 import { readTable } from "./table";
@@ -52,26 +52,26 @@ export function movieTitle(raw: string): { title: string; year: number | null } 
 
 const Ml100kRating = z.object({ user: Id, item: Id, rating: Num, timestamp: Timestamp });
 
-export async function* ml100kRatings(path: string, file: string): AsyncGenerator<InteractionRow> {
-  for await (const { no, text } of readLines(path, file)) {
+export function ml100kRatings(path: string, file: string, problems: RowProblems): AsyncGenerator<InteractionRow> {
+  return eachRow(readLines(path, file), problems, ({ no, text }) => {
     const trimmed = text.trimEnd(); // the distributed u.data has a stray trailing tab on some lines
-    if (trimmed === "") continue;
+    if (trimmed === "") return null;
     const fields = trimmed.split("\t");
     if (fields.length !== 4) {
       throw new ImportError(file, no, `expected 4 tab-separated fields (user, item, rating, timestamp), found ${fields.length}`);
     }
     const [user, item, rating, timestamp] = fields;
     const row = check(Ml100kRating, { user, item, rating, timestamp }, file, no);
-    yield { line: no, user: row.user, item: row.item, kind: "rating", value: row.rating, at: row.timestamp };
-  }
+    return { line: no, user: row.user, item: row.item, kind: "rating", value: row.rating, at: row.timestamp };
+  });
 }
 
 const Ml100kItem = z.object({ id: Id, title: Title });
 const FLAGS = ML100K_GENRES.length;
 
-export async function* ml100kItems(path: string, file: string): AsyncGenerator<ItemRow> {
-  for await (const { no, text } of readLines(path, file, "utf8-or-latin1")) {
-    if (text.trim() === "") continue;
+export function ml100kItems(path: string, file: string, problems: RowProblems): AsyncGenerator<ItemRow> {
+  return eachRow(readLines(path, file, "utf8-or-latin1"), problems, ({ no, text }) => {
+    if (text.trim() === "") return null;
     const fields = text.split("|");
     if (fields.length !== 5 + FLAGS) {
       throw new ImportError(file, no, `expected ${5 + FLAGS} "|"-separated fields (id|title|release date|video release date|IMDb URL|${FLAGS} genre flags), found ${fields.length}`);
@@ -87,7 +87,7 @@ export async function* ml100kItems(path: string, file: string): AsyncGenerator<I
     if (releaseDate.trim()) metadata.release_date = releaseDate.trim();
     if (videoReleaseDate.trim()) metadata.video_release_date = videoReleaseDate.trim();
     if (imdbUrl.trim()) metadata.imdb_url = imdbUrl.trim();
-    yield {
+    return {
       line: no,
       externalId: row.id,
       title,
@@ -96,51 +96,53 @@ export async function* ml100kItems(path: string, file: string): AsyncGenerator<I
       genres: genreField(ML100K_GENRES.filter((genre, i): genre is string => genre !== null && flags[i] === "1")),
       metadata,
     };
-  }
+  });
 }
 
-/** ML-1M's "::"-separated lines, checked for their field count. */
-async function* doubleColonLines(path: string, file: string, columns: string[]): AsyncGenerator<{ line: number; fields: string[] }> {
-  for await (const { no, text } of readLines(path, file, "utf8-or-latin1")) {
-    if (text.trim() === "") continue;
-    const fields = text.split("::");
-    if (fields.length !== columns.length) {
-      throw new ImportError(file, no, `expected ${columns.length} "::"-separated fields (${columns.join(", ")}), found ${fields.length}`);
-    }
-    yield { line: no, fields };
+/** One of ML-1M's "::"-separated lines as its fields (null for a blank line). */
+function doubleColonFields(file: string, no: number, text: string, columns: string[]): string[] | null {
+  if (text.trim() === "") return null;
+  const fields = text.split("::");
+  if (fields.length !== columns.length) {
+    throw new ImportError(file, no, `expected ${columns.length} "::"-separated fields (${columns.join(", ")}), found ${fields.length}`);
   }
+  return fields;
 }
 
-export async function* ml1mRatings(path: string, file: string): AsyncGenerator<InteractionRow> {
-  for await (const { line, fields } of doubleColonLines(path, file, ["UserID", "MovieID", "Rating", "Timestamp"])) {
+export function ml1mRatings(path: string, file: string, problems: RowProblems): AsyncGenerator<InteractionRow> {
+  return eachRow(readLines(path, file, "utf8-or-latin1"), problems, ({ no, text }) => {
+    const fields = doubleColonFields(file, no, text, ["UserID", "MovieID", "Rating", "Timestamp"]);
+    if (fields === null) return null;
     const [user, item, rating, timestamp] = fields;
-    const row = check(Ml100kRating, { user, item, rating, timestamp }, file, line);
-    yield { line, user: row.user, item: row.item, kind: "rating", value: row.rating, at: row.timestamp };
-  }
+    const row = check(Ml100kRating, { user, item, rating, timestamp }, file, no);
+    return { line: no, user: row.user, item: row.item, kind: "rating", value: row.rating, at: row.timestamp };
+  });
 }
 
-export async function* ml1mMovies(path: string, file: string): AsyncGenerator<ItemRow> {
-  for await (const { line, fields } of doubleColonLines(path, file, ["MovieID", "Title", "Genres"])) {
+export function ml1mMovies(path: string, file: string, problems: RowProblems): AsyncGenerator<ItemRow> {
+  return eachRow(readLines(path, file, "utf8-or-latin1"), problems, ({ no, text }) => {
+    const fields = doubleColonFields(file, no, text, ["MovieID", "Title", "Genres"]);
+    if (fields === null) return null;
     const [movieId, title, genres] = fields;
-    yield movieRow(check(MlLatestMovie, { movieId, title, genres }, file, line), line);
-  }
+    return movieRow(check(MlLatestMovie, { movieId, title, genres }, file, no), no);
+  });
 }
 
 const MlLatestRating = z.object({ userId: Id, movieId: Id, rating: Num, timestamp: Timestamp });
 
-export async function* mlLatestRatings(path: string, file: string): AsyncGenerator<InteractionRow> {
-  for await (const { line, values } of readTable(path, file, ["userId", "movieId", "rating", "timestamp"])) {
+export function mlLatestRatings(path: string, file: string, problems: RowProblems): AsyncGenerator<InteractionRow> {
+  return eachRow(readTable(path, file, ["userId", "movieId", "rating", "timestamp"], problems), problems, ({ line, values }) => {
     const row = check(MlLatestRating, values, file, line);
-    yield { line, user: row.userId, item: row.movieId, kind: "rating", value: row.rating, at: row.timestamp };
-  }
+    return { line, user: row.userId, item: row.movieId, kind: "rating", value: row.rating, at: row.timestamp };
+  });
 }
 
 const MlLatestMovie = z.object({ movieId: Id, title: Title, genres: z.string() });
 
-export async function* mlLatestMovies(path: string, file: string): AsyncGenerator<ItemRow> {
-  for await (const { line, values } of readTable(path, file, ["movieId", "title", "genres"])) {
-    yield movieRow(check(MlLatestMovie, values, file, line), line);
-  }
+export function mlLatestMovies(path: string, file: string, problems: RowProblems): AsyncGenerator<ItemRow> {
+  return eachRow(readTable(path, file, ["movieId", "title", "genres"], problems), problems, ({ line, values }) =>
+    movieRow(check(MlLatestMovie, values, file, line), line),
+  );
 }
 
 function movieRow(movie: z.output<typeof MlLatestMovie>, line: number): ItemRow {

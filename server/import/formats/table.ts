@@ -1,4 +1,4 @@
-import { ImportError } from "../errors";
+import { ImportError, type RowProblems } from "../errors";
 import { readCsv } from "../lines";
 
 export interface TableRow {
@@ -9,10 +9,16 @@ export interface TableRow {
 }
 
 /**
- * A CSV file with a header line: checks the required columns are there and every row has as many
- * fields as the header, and hands each row over as { column: value }.
+ * A CSV file with a header line: checks the required columns are there (or stops), and that every
+ * row has as many fields as the header (or records the row in `problems` and skips it), and hands
+ * each row over as { column: value }.
  */
-export async function* readTable(path: string, file: string, required: readonly string[]): AsyncGenerator<TableRow> {
+export async function* readTable(
+  path: string,
+  file: string,
+  required: readonly string[],
+  problems: RowProblems,
+): AsyncGenerator<TableRow> {
   let header: string[] | null = null;
   let index = 0;
   for await (const { line, fields } of readCsv(path, file)) {
@@ -26,11 +32,9 @@ export async function* readTable(path: string, file: string, required: readonly 
       continue;
     }
     if (fields.length !== header.length) {
-      throw new ImportError(
-        file,
-        line,
-        `expected ${header.length} fields (${header.join(",")}), found ${fields.length}`,
-      );
+      problems.add(line, `expected ${header.length} fields (${header.join(",")}), found ${fields.length}`);
+      index++;
+      continue;
     }
     const values: Record<string, string> = {};
     header.forEach((name, i) => (values[name] = fields[i]!));
