@@ -141,5 +141,7 @@ export async function* readCsv(path: string, name: string): AsyncGenerator<CsvRe
     if (error instanceof ImportError) throw error;
     const csvError = error as { message?: string; lines?: number };
     throw new ImportError(name, csvError.lines ?? line + 1, `not valid CSV: ${csvError.message ?? String(error)}`);
+  } finally {
+    source.destroy(); // when the reader stops early, close the file too
   }
 }
