@@ -5,6 +5,7 @@
  *   npm run import -- u.item u.data                      MovieLens-100K → catalog "movielens"
  *   npm run import -- movies.csv ratings.csv             MovieLens latest → "movielens-latest"
  *   npm run import -- items.jsonl events.csv --catalog shop
+ *   npm run import -- --check events.csv --catalog shop  validate and count, write nothing
  *   npm run demo:load                                    the shipped goodbooks demo
  *
  * All files go in one transaction: a bad row rejects the whole import and writes nothing.
@@ -19,12 +20,17 @@ import { importFiles } from "./import";
 import { progressBar } from "./progress";
 import { formatReport } from "./report";
 
-const USAGE = "usage: npm run import -- <files...> [--catalog <name>]   |   npm run demo:load";
+const USAGE = "usage: npm run import -- <files...> [--catalog <name>] [--check]   |   npm run demo:load";
 
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { catalog: { type: "string" }, demo: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    options: {
+      catalog: { type: "string" },
+      check: { type: "boolean" },
+      demo: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
   });
   if (values.help || (!values.demo && positionals.length === 0)) {
     console.log(USAGE);
@@ -37,7 +43,7 @@ async function main() {
   try {
     const report = values.demo
       ? await loadDemoCatalog(db, { progress: true })
-      : await importFiles(db, positionals, { catalog: values.catalog, onProgress: bar.onProgress });
+      : await importFiles(db, positionals, { catalog: values.catalog, onProgress: bar.onProgress, dryRun: values.check });
     bar.stop();
     console.log(formatReport(report));
   } finally {

@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
 import type { Db } from "../db/client";
+import type { Prisma } from "../db/generated/sqlite/client";
 import { ImportError, RowProblems } from "./errors";
 import { detectFormat, type Format } from "./formats";
 import { InteractionWriter } from "./interactions";
@@ -17,6 +18,8 @@ export interface ImportOptions {
   /** Catalog to import into; default: the format's own ("movielens", "goodbooks", ...). */
   catalog?: string;
   onProgress?: (progress: ImportProgress) => void;
+  /** Check only: do everything, report what would change, then roll back. */
+  dryRun?: boolean;
 }
 
 export interface FileReport {
@@ -40,6 +43,8 @@ export interface ImportReport {
   usersCreated: number;
   /** False when every row was already stored: the import was a no-op. */
   changed: boolean;
+  /** A dry run: the counts say what an import would do; nothing was kept. */
+  dryRun: boolean;
   seconds: number;
 }
 
@@ -75,61 +80,80 @@ export async function importFiles(db: Db, files: string[], opts: ImportOptions =
   planned.sort((a, b) => Number(a.format.kind === "interactions") - Number(b.format.kind === "interactions"));
   const source = (file: string) => `import:${planned.find((p) => p.file === file)!.facts.sha256.slice(0, 12)}`;
 
-  const result = await db.$transaction(
-    async (tx) => {
-      const items = new CatalogItems(catalog);
-      await items.loadIds(tx);
-      const interactions = new InteractionWriter(catalog, items, source);
-      await interactions.loadUsers(tx);
-      const reports: FileReport[] = [];
-      let usersCreated = 0;
-      for (const { file, facts, format } of planned) {
-        const progress = (line: number) => opts.onProgress?.({ file, done: line, total: facts.lines });
-        progress(0);
-        // Bad rows are collected and the file read to its end, so one error lists them all.
-        const problems = new RowProblems(file);
-        let counts;
-        if (format.kind === "items") {
-          counts = await items.write(tx, file, format.rows(file, file, problems), problems, progress);
-        } else {
-          counts = await interactions.write(tx, file, format.rows(file, file, problems), problems, progress);
-          usersCreated += counts.users;
-        }
-        problems.throwIfAny(); // rolls the whole import back
-        progress(facts.lines);
-        const earlier = await tx.importRun.findFirst({ where: { catalog, sha256: facts.sha256 }, orderBy: { createdAt: "asc" } });
-        reports.push({
-          file,
-          format: format.name,
-          kind: format.kind,
-          sha256: facts.sha256,
-          rows: counts.rows,
-          inserted: counts.inserted,
-          updated: counts.updated,
-          unchanged: counts.unchanged,
-          duplicates: counts.duplicates,
-          importedBefore: earlier?.createdAt ?? null,
-        });
-        // A run is recorded only when it changed something, so a repeated import writes nothing.
-        if (counts.inserted + counts.updated > 0) {
-          await tx.importRun.create({
-            data: { catalog, fileName: file, sha256: facts.sha256, kind: format.kind, rows: counts.rows, inserted: counts.inserted },
-          });
-        }
+  // Everything the import writes, inside its one transaction.
+  const writeAll = async (tx: Prisma.TransactionClient) => {
+    const items = new CatalogItems(catalog);
+    await items.loadIds(tx);
+    const interactions = new InteractionWriter(catalog, items, source);
+    await interactions.loadUsers(tx);
+    const reports: FileReport[] = [];
+    let usersCreated = 0;
+    for (const { file, facts, format } of planned) {
+      const progress = (line: number) => opts.onProgress?.({ file, done: line, total: facts.lines });
+      progress(0);
+      // Bad rows are collected and the file read to its end, so one error lists them all.
+      const problems = new RowProblems(file);
+      let counts;
+      if (format.kind === "items") {
+        counts = await items.write(tx, file, format.rows(file, file, problems), problems, progress);
+      } else {
+        counts = await interactions.write(tx, file, format.rows(file, file, problems), problems, progress);
+        usersCreated += counts.users;
       }
-      return { reports, usersCreated };
-    },
-    // One transaction for the whole import, however long the files are.
-    { timeout: 60 * 60_000, maxWait: 60_000 },
-  );
+      problems.throwIfAny(); // rolls the whole import back
+      progress(facts.lines);
+      const earlier = await tx.importRun.findFirst({ where: { catalog, sha256: facts.sha256 }, orderBy: { createdAt: "asc" } });
+      reports.push({
+        file,
+        format: format.name,
+        kind: format.kind,
+        sha256: facts.sha256,
+        rows: counts.rows,
+        inserted: counts.inserted,
+        updated: counts.updated,
+        unchanged: counts.unchanged,
+        duplicates: counts.duplicates,
+        importedBefore: earlier?.createdAt ?? null,
+      });
+      // A run is recorded only when it changed something, so a repeated import writes nothing.
+      if (counts.inserted + counts.updated > 0) {
+        await tx.importRun.create({
+          data: { catalog, fileName: file, sha256: facts.sha256, kind: format.kind, rows: counts.rows, inserted: counts.inserted },
+        });
+      }
+    }
+    return { reports, usersCreated };
+  };
+  let result: Awaited<ReturnType<typeof writeAll>>;
+  try {
+    result = await db.$transaction(
+      async (tx) => {
+        const written = await writeAll(tx);
+        if (opts.dryRun) throw new DryRunDone(written);
+        return written;
+      },
+      { timeout: 60 * 60_000, maxWait: 60_000 }, // one transaction, however long the files are
+    );
+  } catch (error) {
+    if (!(error instanceof DryRunDone)) throw error;
+    result = error.result; // rolled back on purpose
+  }
 
   return {
     catalog,
     files: result.reports,
     usersCreated: result.usersCreated,
     changed: result.reports.some((report) => report.inserted + report.updated > 0),
+    dryRun: opts.dryRun ?? false,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Thrown at the end of a dry run's transaction to roll it back, carrying the counts out. */
+class DryRunDone extends Error {
+  constructor(readonly result: { reports: FileReport[]; usersCreated: number }) {
+    super("dry run");
+  }
 }
 
 function chooseCatalog(planned: Planned[], given: string | undefined): string {

@@ -12,7 +12,9 @@ export function formatReport(report: ImportReport): string {
     ...rows.map(line),
     `users created: ${report.usersCreated}`,
   ];
-  if (!report.changed) {
+  if (report.dryRun) {
+    out.push("Check only (--check): the counts are what an import would do; nothing was written.");
+  } else if (!report.changed) {
     const seen = report.files.filter((f) => f.importedBefore).map((f) => `${f.file} on ${f.importedBefore!.toISOString().slice(0, 10)}`);
     out.push(`Nothing changed: every row was already in the database${seen.length ? ` (imported before: ${seen.join(", ")})` : ""}.`);
   }

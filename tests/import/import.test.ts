@@ -124,6 +124,15 @@ describe("importFiles on sqlite: more formats and rules", () => {
     }
   });
 
+  it("a dry run counts what an import would do and writes nothing", async () => {
+    const before = await snapshot(t.db);
+    const report = await importFiles(t.db, [fixture("ml-100k/u.item"), fixture("ml-100k/u.data")], { dryRun: true });
+    expect(report).toMatchObject({ dryRun: true, changed: true, usersCreated: 4 });
+    expect(report.files.map((f) => f.inserted)).toEqual([6, 10]);
+    expect(await snapshot(t.db)).toBe(before);
+    await expect(importFiles(t.db, [fixture("generic/interactions.csv")], { catalog: "none", dryRun: true })).rejects.toThrow(/line 2: unknown item "sku-1"/);
+  });
+
   it("reports progress per file up to its line count", async () => {
     const seen: [string, number, number][] = [];
     await importFiles(t.db, [fixture("ml-100k/u.item"), fixture("ml-100k/u.data")], { onProgress: (p) => seen.push([p.file, p.done, p.total]) });
