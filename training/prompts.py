@@ -116,6 +116,8 @@ def sample_candidates(history, target: int, num_items: int, rng: random.Random, 
     """LLaRA's candidates: the target and n - 1 items drawn uniformly from items not in the history,
     shuffled. Items are rows 1..num_items."""
     seen = set(history) | {target}
+    if num_items - len(seen) < n - 1:
+        raise ValueError(f"{num_items} items are too few for {n} candidates after excluding {len(seen)} seen ones")
     negatives = set()
     while len(negatives) < n - 1:
         i = rng.randint(1, num_items)
