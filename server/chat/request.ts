@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { cleanText } from "./clean-text";
 import { MAX_MESSAGE_CHARS } from "./types";
 
 /** The body useChat posts to /api/chat: the conversation id and the new user message only. */
@@ -17,7 +18,7 @@ export type ChatRequest = z.infer<typeof ChatRequest>;
 
 /** The message's text, or a reason it cannot be answered. */
 export function messageText(request: ChatRequest): { text: string } | { error: string } {
-  const text = request.message.parts.map((p) => p.text).join("\n").trim();
+  const text = cleanText(request.message.parts.map((p) => p.text).join("\n")).trim();
   if (!text) return { error: "The message is empty." };
   if (text.length > MAX_MESSAGE_CHARS) {
     return { error: `The message is too long (${text.length} characters; the limit is ${MAX_MESSAGE_CHARS}).` };

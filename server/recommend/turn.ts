@@ -1,7 +1,8 @@
 import type { UIMessageStreamWriter } from "ai";
 import type { ModelRuntime } from "@/model-runtime";
 import type { Db } from "../db/client";
-import type { ChatMessage, ItemCard, Notice } from "../chat/types";
+import { cleanText } from "../chat/clean-text";
+import type { ChatMessage, Notice, ItemCard } from "../chat/types";
 import { getCatalogIndex, type CatalogEntry } from "../catalog/catalog-index";
 import { parseRequest, type Request } from "../catalog/constraints";
 import { activeCatalog, catalogNouns, type CatalogNouns } from "../catalog/nouns";
@@ -152,7 +153,7 @@ async function streamExplanation(
 ): Promise<string> {
   let text = "";
   for await (const delta of explanationStream(runtime, args)) {
-    text += delta;
+    text += cleanText(delta);
     onText(text.trim());
   }
   return text.trim() || `${args.pick.evidence}.`;

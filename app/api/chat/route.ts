@@ -28,7 +28,9 @@ export async function POST(request: Request) {
     if (error instanceof ConversationOwnershipError) return problem(403, error.message);
     throw error;
   }
-  await saveUserMessage(db, { conversationId, message: parsed.data.message as ChatMessage });
+  // Stored as cleaned (what the recommender read), not as sent.
+  const message: ChatMessage = { id: parsed.data.message.id, role: "user", parts: [{ type: "text", text: text.text }] };
+  await saveUserMessage(db, { conversationId, message });
 
   const stream = createUIMessageStream<ChatMessage>({
     execute: ({ writer }) =>
