@@ -34,6 +34,8 @@ const GenericItem = z.looseObject({
   metadata: z.unknown().optional(),
 });
 
+const MetadataField = z.object({ metadata: Metadata });
+
 function itemRow(record: Record<string, unknown>, file: string, line: number): ItemRow {
   const { id, title, year, creators, genres, metadata, ...rest } = check(GenericItem, record, file, line);
   const extra: JsonObject = {};
@@ -48,7 +50,7 @@ function itemRow(record: Record<string, unknown>, file: string, line: number): I
       throw new ImportError(file, line, `metadata: not valid JSON (${(error as Error).message})`);
     }
   }
-  const meta = given === undefined || given === null ? {} : check(z.object({ metadata: Metadata }), { metadata: given }, file, line).metadata;
+  const meta = given === undefined || given === null ? {} : check(MetadataField, { metadata: given }, file, line).metadata;
   return {
     line,
     externalId: id,

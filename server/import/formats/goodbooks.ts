@@ -23,10 +23,12 @@ const at = (index: number) => new Date(GOODBOOKS_EPOCH.getTime() + index * 1000)
 
 // Never stored: the Goodreads cover images are not under the data's license.
 const isUrlColumn = (name: string) => name.endsWith("_url");
-const NUMERIC = new Set([
+const NUMERIC_COLUMNS = [
   "books_count", "average_rating", "ratings_count", "work_ratings_count", "work_text_reviews_count",
   "ratings_1", "ratings_2", "ratings_3", "ratings_4", "ratings_5",
-]);
+];
+// Built once: zod compiles a schema on its first use, which costs far more than a parse.
+const Numeric = z.object(Object.fromEntries(NUMERIC_COLUMNS.map((name) => [name, Num.optional()])));
 // Columns that become Item fields rather than metadata.
 const FIELDS = new Set(["book_id", "title", "authors", "original_publication_year", "genres"]);
 
@@ -45,8 +47,10 @@ export function goodbooksBooks(path: string, file: string, problems: RowProblems
     const metadata: JsonObject = {};
     for (const [name, value] of Object.entries(values)) {
       if (FIELDS.has(name) || isUrlColumn(name) || value.trim() === "") continue;
-      metadata[name] = NUMERIC.has(name) ? check(z.object({ [name]: Num }), { [name]: value }, file, line)[name]! : value.trim();
+      metadata[name] = value.trim();
     }
+    const numbers = Object.fromEntries(NUMERIC_COLUMNS.filter((name) => name in metadata).map((name) => [name, metadata[name]]));
+    Object.assign(metadata, check(Numeric, numbers, file, line));
     return {
       line,
       externalId: book.book_id,
