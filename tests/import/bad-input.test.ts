@@ -57,6 +57,7 @@ const CASES: Case[] = [
   { name: "metadata that is not an object", files: { "i.jsonl": '{"id":"x1","title":"One","metadata":[1,2]}\n' }, line: 1, reason: /^metadata: expected a JSON object, got \[1,2\]$/ },
   { name: "u.data with a missing field", files: { "u.data": "1\t1\t5\t881250949\n2\t1\t881250950\n", "u.item": "1|Toy Story (1995)|01-Jan-1995||url|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n" }, line: 2, reason: /^expected 4 tab-separated fields \(user, item, rating, timestamp\), found 3$/, catalog: null },
   { name: "u.item with a bad genre flag", files: { "u.item": "1|Toy Story (1995)|01-Jan-1995||url|0|0|x|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n" }, line: 1, reason: /^genre flag 3 must be 0 or 1, got "x"$/, catalog: null },
+  { name: "goodbooks book with a non-numeric rating", files: { "books.csv": "book_id,title,authors,original_publication_year,average_rating\n1,A,X,2001.0,4.1\n2,B,Y,2002.0,n/a\n" }, line: 3, reason: /^average_rating: expected a number, got "n\/a"$/, catalog: null },
   { name: "generic file without a catalog", files: { "e.csv": events(["u1,sku-1,1700000000,4"]) }, line: null, reason: /needs a catalog name: pass --catalog/, catalog: null },
 ];
 
