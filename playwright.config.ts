@@ -4,6 +4,18 @@ import { defineConfig } from "@playwright/test";
 // database, in Debian's Chromium (Playwright's own browser download is not available offline).
 const port = Number(process.env.E2E_PORT ?? 3210);
 export const e2eDatabaseFile = "data/e2e.db";
+// A second server with a language model serving: the tiny random-weight test model (its words are
+// noise; the streaming of explanations into cards is what its test checks).
+export const modelPort = port + 1;
+const modelDatabaseFile = "data/e2e-model.db";
+const server = (listen: number, database: string, env: Record<string, string> = {}) => ({
+  command: `rm -f ${database} ${database}-* && npm start -- -p ${listen} -H 127.0.0.1`,
+  url: `http://127.0.0.1:${listen}/`,
+  env: { DATABASE_URL: `file:./${database}`, ...env },
+  reuseExistingServer: false,
+  timeout: 300_000,
+  stdout: "ignore" as const,
+});
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -30,12 +42,8 @@ export default defineConfig({
     screenshot: "only-on-failure",
     trace: "off",
   },
-  webServer: {
-    command: `rm -f ${e2eDatabaseFile} ${e2eDatabaseFile}-* && npm start -- -p ${port} -H 127.0.0.1`,
-    url: `http://127.0.0.1:${port}/`,
-    env: { DATABASE_URL: `file:./${e2eDatabaseFile}` },
-    reuseExistingServer: false,
-    timeout: 300_000,
-    stdout: "pipe",
-  },
+  webServer: [
+    server(port, e2eDatabaseFile),
+    server(modelPort, modelDatabaseFile, { RECO_MODEL_DIR: "tests/fixtures/tiny-model" }),
+  ],
 });
