@@ -59,7 +59,7 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A number, from JSON or from CSV text ("4.5"). */
 export const Num = z
-  .union([z.number(), z.string().trim().regex(NUMBER)], {
+  .union([z.number(), z.string().trim().regex(NUMBER, { error: (issue) => `expected a number, got ${shown(issue.input)}` })], {
     error: (issue) => `expected a number, got ${shown(issue.input)}`,
   })
   .transform(Number)
