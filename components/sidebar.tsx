@@ -35,6 +35,17 @@ export async function Sidebar() {
           </ul>
         )}
       </nav>
+      <footer className="border-t border-neutral-200 px-3 py-2 text-[11px] leading-snug text-neutral-500 dark:border-neutral-800">
+        Demo catalog:{" "}
+        <a href="https://github.com/zygmuntz/goodbooks-10k" className="underline hover:text-neutral-700 dark:hover:text-neutral-300">
+          goodbooks-10k
+        </a>{" "}
+        by Zygmunt Zając,{" "}
+        <a href="https://creativecommons.org/licenses/by-sa/4.0/" className="underline hover:text-neutral-700 dark:hover:text-neutral-300">
+          CC BY-SA 4.0
+        </a>{" "}
+        (shelf tags turned into genres; see demo/goodbooks/ATTRIBUTION.md).
+      </footer>
     </SidebarFrame>
   );
 }

@@ -9,6 +9,9 @@ import { migrateDatabase } from "./db/migrate";
 import { ensureDemoCatalog } from "./import/demo";
 
 async function main() {
+  // The WebAssembly schema engine crashes on Node 20; npm scripts run on the project's Node 24.
+  const major = Number(process.versions.node.split(".")[0]);
+  if (major < 22) throw new Error(`Node ${process.versions.node} is too old: run this through npm (npm start, npm run setup), which uses the project's Node 24.`);
   const url = databaseUrl();
   await migrateDatabase(url);
   const db = await openDb(url);

@@ -15,7 +15,19 @@ export type Request = {
   yearFrom: number | null;
   yearTo: number | null;
   creator: string | null;
+  /** Genre tags a mood word leans toward ("something light" → humor, …): a boost, not a filter. */
+  moodGenres: string[];
 };
+
+// Mood words → the genres they lean toward. Soft: they reorder, they never exclude.
+const MOODS: [RegExp, string[]][] = [
+  [/\b(?:light|lighter|fun|funny|uplifting|feel[- ]good|cozy|cosy|cheerful|heartwarming|easy)\b/, ["humor", "chick-lit", "romance", "childrens", "graphic-novels"]],
+  [/\b(?:dark|darker|gritty|creepy|disturbing|bleak|chilling)\b/, ["horror", "thriller", "dystopian", "dystopia", "paranormal"]],
+  [/\b(?:thought[- ]provoking|deep|philosophical|profound|literary)\b/, ["philosophy", "literary-fiction", "classics"]],
+  [/\b(?:epic|sweeping|grand)\b/, ["epic-fantasy", "fantasy", "historical-fiction"]],
+  [/\b(?:exciting|thrilling|fast[- ]paced|page[- ]turner|gripping|action)\b/, ["thriller", "adventure", "mystery"]],
+  [/\b(?:sad|moving|emotional|tearjerker)\b/, ["contemporary", "literary-fiction", "romance"]],
+];
 
 // Words people use for genres → the shelf tags the catalog stores.
 const GENRE_SYNONYMS: Record<string, string> = {
@@ -284,6 +296,9 @@ export function parseRequest(text: string, index: CatalogIndex, now = new Date()
     excludedGenres: [...excludedGenres],
     ...parseYears(lower, now),
     creator: parseCreator(text),
+    moodGenres: [...new Set(MOODS.flatMap(([words, tags]) => (words.test(lower) ? tags : [])))].filter(
+      (tag) => index.genres.has(tag) && !excludedGenres.has(tag),
+    ),
   };
 }
 

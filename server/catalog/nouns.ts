@@ -7,7 +7,8 @@ const NOUNS: Record<string, CatalogNouns> = {
 };
 
 export function catalogNouns(catalog: string): CatalogNouns {
-  return NOUNS[catalog] ?? { item: "item", items: "items", people: "people" };
+  // "movielens-1m", "movielens-latest": the importer's names for the other MovieLens id spaces.
+  return NOUNS[catalog] ?? NOUNS[catalog.split("-")[0]!] ?? { item: "item", items: "items", people: "people" };
 }
 
 /** The catalog the chat recommends from (the shipped demo by default). */

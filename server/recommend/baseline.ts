@@ -24,7 +24,7 @@ export type BaselineResult = {
   picks: BaselinePick[];
   /** The items the list was built around (named in the message, or the user's own history). */
   seeds: CatalogEntry[];
-  seedsFrom: "message" | "history" | "none";
+  seedsFrom: "message" | "conversation" | "history" | "none";
   /** Set when no item met every filter and some were dropped to answer at all. */
   relaxed: string | null;
 };
@@ -32,6 +32,10 @@ export type BaselineResult = {
 // Damping for the co-occurrence score shared / sqrt(popularity + DAMPING): keeps a niche item
 // with 3 shared readers out of the top unless its overlap is real.
 const DAMPING = 20;
+// How much an item fitting the request's mood ("something light") is preferred.
+const MOOD_BOOST = 1.5;
+const moodBoost = (entry: CatalogEntry, request: Request) =>
+  request.moodGenres.some((g) => entry.genres.includes(g)) ? MOOD_BOOST : 1;
 const MAX_SEEDS = 20;
 
 type CoCount = { seedId: number | bigint; itemId: number | bigint; shared: number | bigint };
@@ -93,7 +97,7 @@ function rank(
     const seed = index.byId.get(Number(row.seedId));
     if (!entry || !seed || exclude.has(entry.id) || !matchesRequest(entry, request)) continue;
     const shared = Number(row.shared);
-    const score = shared / Math.sqrt(entry.popularity + DAMPING);
+    const score = (shared / Math.sqrt(entry.popularity + DAMPING)) * moodBoost(entry, request);
     const current = bySeed.get(entry.id);
     if (!current) bySeed.set(entry.id, { score, shared, seed });
     else {
@@ -118,7 +122,7 @@ function rank(
     const label = describeFilters(request, nouns);
     const popular = index.entries
       .filter((e) => !exclude.has(e.id) && !taken.has(e.id) && e.popularity > 0 && matchesRequest(e, request))
-      .sort((a, b) => b.popularity - a.popularity)
+      .sort((a, b) => b.popularity * moodBoost(b, request) - a.popularity * moodBoost(a, request))
       .slice(0, limit - picks.length);
     for (const entry of popular) {
       picks.push({
@@ -141,11 +145,26 @@ export async function recommendBaseline(
     userId,
     exclude,
     nouns,
+    conversationItems = [],
     limit = 5,
-  }: { index: CatalogIndex; request: Request; userId: string; exclude: Set<number>; nouns: CatalogNouns; limit?: number },
+  }: {
+    index: CatalogIndex;
+    request: Request;
+    userId: string;
+    exclude: Set<number>;
+    nouns: CatalogNouns;
+    /** Items the user named in earlier messages of this conversation, newest first. */
+    conversationItems?: CatalogEntry[];
+    limit?: number;
+  },
 ): Promise<BaselineResult> {
   let seeds = request.likedItems.slice(0, MAX_SEEDS);
   let seedsFrom: BaselineResult["seedsFrom"] = seeds.length ? "message" : "none";
+  if (seeds.length === 0 && conversationItems.length > 0) {
+    // A follow-up ("something shorter") keeps the items named earlier in the conversation.
+    seeds = conversationItems.slice(0, MAX_SEEDS);
+    seedsFrom = "conversation";
+  }
   if (seeds.length === 0) {
     seeds = await historySeeds(db, userId, index);
     if (seeds.length) seedsFrom = "history";

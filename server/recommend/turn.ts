@@ -69,6 +69,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
       write({ type: "text", text: `The catalog "${catalog}" has no ${nouns.items} yet. Import one with \`npm run import\`.`, state: "done" });
     } else {
       const request = parseRequest(text, index);
+      const conversationItems = await itemsNamedEarlier(db, { conversationId, index });
       const exclude = new Set([
         ...(await notInterestedItemIds(db, { userId })),
         ...(await itemsAlreadyShown(db, conversationId)),
@@ -80,6 +81,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
         userId,
         exclude,
         nouns,
+        conversationItems,
         limit: "runtime" in model ? POOL_SIZE : LIST_LENGTH,
       });
       write({ type: "text", text: introText(request, base, nouns), state: "done" });
@@ -174,6 +176,26 @@ function noticeFor(model: Awaited<ReturnType<typeof servingModel>>, rankedByLlm:
       };
 }
 
+/** Items the user named in this conversation's earlier messages (newest first), for follow-ups. */
+async function itemsNamedEarlier(
+  db: Db,
+  { conversationId, index }: { conversationId: string; index: Awaited<ReturnType<typeof getCatalogIndex>> },
+): Promise<CatalogEntry[]> {
+  const earlier = await db.message.findMany({
+    where: { conversationId, role: "user" },
+    orderBy: { createdAt: "desc" },
+    select: { parts: true },
+    skip: 1, // the message being answered
+    take: 5,
+  });
+  const named = new Map<number, CatalogEntry>();
+  for (const message of earlier) {
+    const text = (message.parts as ChatMessage["parts"]).map((p) => (p.type === "text" ? p.text : "")).join("\n");
+    for (const entry of parseRequest(text, index).likedItems) if (!named.has(entry.id)) named.set(entry.id, entry);
+  }
+  return [...named.values()];
+}
+
 async function itemsAlreadyShown(db: Db, conversationId: string): Promise<number[]> {
   const rows = await db.recommendation.findMany({
     where: { message: { conversationId } },
@@ -203,7 +225,7 @@ export function introText(request: Request, result: BaselineResult, nouns: Catal
   if (request.excludedGenres.length) extra.push(`without ${request.excludedGenres.join(" or ")}`);
   const scope = [what, ...extra].join(" ");
   let because = "";
-  if (result.seedsFrom === "message") because = ` for fans of ${titleList(result.seeds)}`;
+  if (result.seedsFrom === "message" || result.seedsFrom === "conversation") because = ` for fans of ${titleList(result.seeds)}`;
   else if (result.seedsFrom === "history") because = ` based on the ${nouns.items} you liked before`;
   const relaxed = result.relaxed ? ` Nothing matched every filter, so I ignored ${result.relaxed}.` : "";
   const count = Math.min(result.picks.length, LIST_LENGTH);

@@ -150,3 +150,12 @@ describe("editDistance", () => {
   ])("%s ↔ %s", (a, b, d) => expect(editDistance(a, b, 5)).toBe(d));
   it("gives up past the limit", () => expect(editDistance("completely", "different", 2)).toBe(3));
 });
+
+describe("mood words", () => {
+  it.each([
+    ["something dark and creepy", ["horror", "thriller"]],
+    ["an uplifting romantic read", ["romance"]],
+    ["something light, but no romance", []],
+    ["a book", []],
+  ])("%s", (text, tags) => expect(parse(text).moodGenres.sort()).toEqual([...tags].sort()));
+});

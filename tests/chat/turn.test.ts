@@ -157,6 +157,25 @@ describe.each(["sqlite", "postgresql"] as const)("a chat turn on %s", (kind) => 
     expect(conversation?.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
   });
 
+  it("keeps the items named earlier in the conversation for a follow-up", async () => {
+    const reader = "22222222-3333-4444-8555-666666666666"; // no earlier feedback
+    await ensureVisitor(t.db, reader);
+    const first = await turn(t, reader, "conv-follow-up", "Something like The Hobbit, fantasy only");
+    expect(first.cards.map((c) => c.title).sort()).toEqual(["Eragon", "The Silmarillion", "Twilight"]);
+    const { chunks, cards } = await turn(t, reader, "conv-follow-up", "any more?");
+    expect(cards.length).toBeGreaterThan(0);
+    const intro = chunks.flatMap((c) => (c.type === "text-delta" ? [c.delta] : [])).join("");
+    expect(intro).toContain("for fans of *The Hobbit*");
+  });
+
+  it("prefers items that fit the mood without filtering the others out", async () => {
+    const reader = "33333333-4444-4555-8666-777777777777";
+    await ensureVisitor(t.db, reader);
+    // By popularity alone Emma (2 readers) ranks below the top 5; "uplifting" leans to romance.
+    const { cards } = await turn(t, reader, "conv-mood", "something uplifting");
+    expect(cards.map((c) => c.title)).toEqual(["Twilight", "The Hobbit", "The Silmarillion", "Emma", "Dune"]);
+  });
+
   it("uses the visitor's own likes when the message names nothing", async () => {
     const fresh = "11111111-2222-4333-8444-555555555555";
     await ensureVisitor(t.db, fresh);
