@@ -4,8 +4,8 @@
  * only), choosing one by trie-constrained decoding, peak RSS; for each precision × threads.
  * Rank and choose times include their own prefill of the prompt.
  *
- *   npx tsx bench/runtime.ts --model models/<version>            # fp32 and int8, 1 and 2 threads
- *   npx tsx bench/runtime.ts --model tests/fixtures/tiny-model --label "tiny random (2 layers)"
+ *   npm run bench:runtime -- --model models/<version>            # fp32 and int8, 1 and 2 threads
+ *   npm run bench:runtime -- --model tests/fixtures/tiny-model --label "tiny random (2 layers)"
  *   options: --precision fp32,int8  --threads 1,2  --decode 64  --repeat 5  --history 10  --candidates 20
  *
  * Each configuration runs in its own child process, so peak RSS is that configuration's alone.
@@ -84,7 +84,7 @@ async function measure(precision: Precision, threads: number): Promise<Result> {
     }
     const decodeRate = steps / ((performance.now() - t) / 1000);
     t = performance.now();
-    await rt.rankCandidates(prompt, titles);
+    await rt.rankCandidates(prompt, titles, { spaceVariants: true });
     const rankMs = performance.now() - t;
     t = performance.now();
     await rt.rankCandidates(prompt, titles, { spaceVariants: false });

@@ -108,7 +108,8 @@ describe("chooseCandidate", () => {
 
 describe("rankCandidates", () => {
   it("scores every variant as one-at-a-time decoding does, and sorts candidates by score", async () => {
-    const ranked = await rt.rankCandidates(prompt, parity.candidate_titles);
+    const ranked = await rt.rankCandidates(prompt, parity.candidate_titles, { spaceVariants: true });
+    expect(ranked.some((r) => r.variants.length > 1)).toBe(true);
     expect(ranked.map((r) => r.text).sort()).toEqual([...parity.candidate_titles].sort());
     for (let i = 1; i < ranked.length; i++) expect(ranked[i - 1]!.logprob).toBeGreaterThanOrEqual(ranked[i]!.logprob);
     expect(ranked.reduce((s, r) => s + r.probability, 0)).toBeCloseTo(1, 6);
