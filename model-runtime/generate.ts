@@ -47,6 +47,7 @@ export async function* generate(runtime: ModelRuntime, prompt: PromptTokens, opt
   const tokens: number[] = [];
   let text = "";
   let reason: FinishReason = "length";
+  let cutByStopSequence = false;
 
   let { cache, last } = await runtime.prefill(prompt, signal);
   for (;;) {
@@ -63,6 +64,7 @@ export async function* generate(runtime: ModelRuntime, prompt: PromptTokens, opt
     }
     if (stopped) {
       reason = "stop";
+      cutByStopSequence = true;
       break;
     }
     if (tokens.length >= budget) break;
@@ -71,7 +73,8 @@ export async function* generate(runtime: ModelRuntime, prompt: PromptTokens, opt
     cache = step.cache;
     last = step.logits.subarray((step.kept - 1) * V, step.kept * V);
   }
-  if (reason === "length") {
+  // Text held back (an incomplete character, or what might have begun a stop sequence) is now final.
+  if (!cutByStopSequence) {
     const { emit } = stops.push(detok.flush(), true);
     if (emit) {
       text += emit;

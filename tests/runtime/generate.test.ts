@@ -61,6 +61,19 @@ describe("generate", () => {
     expect(cut.text).toBe(free.text.slice(0, free.text.indexOf(stop)));
   });
 
+  it("emits text held back for a stop sequence that never completed when generation ends", async () => {
+    const [prompt] = prompts(1);
+    const free = await collect(rt.generate(prompt!, { maxNewTokens: 8, stopTokens: [] }));
+    const stopAt = free.tokens[5]!;
+    const before = rt.folder.tokenizer.decode(free.tokens.slice(0, free.tokens.indexOf(stopAt)));
+    // A stop sequence that starts with the text's last character: that character is held back…
+    const neverCompletes = `${before.at(-1)}\u0000never`;
+    const out = await collect(rt.generate(prompt!, { maxNewTokens: 8, stopTokens: [stopAt], stopSequences: [neverCompletes] }));
+    // …and released when the stop token ends generation.
+    expect(out.reason).toBe("stop");
+    expect(out.text).toBe(before);
+  });
+
   it("samples reproducibly with a seed, and differently with another", async () => {
     const [prompt] = prompts(1);
     const run = (seed: number) => collect(rt.generate(prompt!, { maxNewTokens: 12, stopTokens: [], temperature: 1.5, topP: 0.95, seed }));
