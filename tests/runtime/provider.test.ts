@@ -76,6 +76,27 @@ describe("createReco (LanguageModelV4)", () => {
     expect(rt.scheduler.stats.active).toBe(0);
   });
 
+  it("answers doGenerate with text, usage and warnings for what it ignores", async () => {
+    const model = createReco({ runtime: rt })();
+    const result = await model.doGenerate({
+      prompt: [{ role: "user", content: [{ type: "text", text: "Hello" }] }],
+      maxOutputTokens: 4,
+      presencePenalty: 0.5,
+      tools: [{ type: "function", name: "lookup", inputSchema: { type: "object" } }],
+    });
+    const direct = await collect(rt.generate([{ role: "user", content: "Hello" }], { maxNewTokens: 4 }));
+    expect(result.content).toEqual(direct.text ? [{ type: "text", text: direct.text }] : []);
+    expect(result.usage.outputTokens.total).toBe(direct.tokens.length);
+    expect(result.warnings.map((w) => ("feature" in w ? w.feature : ""))).toEqual(["presencePenalty", "tools"]);
+  });
+
+  it("refuses file parts and tool messages, naming them", async () => {
+    const model = createReco({ runtime: rt })();
+    await expect(
+      model.doGenerate({ prompt: [{ role: "user", content: [{ type: "file", data: "aGk=", mediaType: "text/plain" }] }] } as never),
+    ).rejects.toThrow(/file parts \(prompt\[0\]\.content\[0\]\)/);
+  });
+
   it("refuses a bad slot option, naming the part", async () => {
     const model = createReco({ runtime: rt })();
     await expect(
