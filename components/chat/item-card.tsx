@@ -1,5 +1,6 @@
 import type { FeedbackKindName, ItemCard } from "@/server/chat/types";
 import { FeedbackButtons } from "./feedback-buttons";
+import { ItemLink } from "./item-link";
 
 export function ItemCardView({ card, initialFeedback }: { card: ItemCard; initialFeedback: FeedbackKindName[] }) {
   return (
@@ -14,7 +15,7 @@ export function ItemCardView({ card, initialFeedback }: { card: ItemCard; initia
         </span>
         <div className="min-w-0">
           <h3 className="font-semibold leading-snug" data-testid="item-title">
-            {card.title}
+            {card.link ? <ItemLink href={card.link} recommendationId={card.recommendationId} title={card.title} /> : card.title}
           </h3>
           <p className="mt-0.5 text-sm text-neutral-600 dark:text-neutral-400">
             {[card.creators, card.year].filter((v) => v !== null && v !== "").join(" · ")}

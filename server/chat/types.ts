@@ -16,6 +16,8 @@ export type ItemCard = {
   score: number;
   /** Which recommender ranked it ("baseline:cooccurrence", "baseline:popularity", or a model version). */
   source: string;
+  /** A public page about the item (a search), or null. Following it is recorded as a click. */
+  link: string | null;
   /** "explaining" while the explanation is still streaming into the card. */
   status: "explaining" | "ready";
 };

@@ -3,7 +3,7 @@ import type { ModelRuntime } from "@/model-runtime";
 import type { Db } from "../db/client";
 import { cleanText } from "../chat/clean-text";
 import type { ChatMessage, Notice, ItemCard } from "../chat/types";
-import { getCatalogIndex, type CatalogEntry } from "../catalog/catalog-index";
+import { getCatalogIndex, type CatalogEntry, type CatalogIndex } from "../catalog/catalog-index";
 import { parseRequest, type Request } from "../catalog/constraints";
 import { activeCatalog, catalogNouns, type CatalogNouns } from "../catalog/nouns";
 import { finishAssistantMessage, startAssistantMessage } from "../conversations/queries";
@@ -90,7 +90,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
       const ranked = llm ? await rankedByModel(llm, { index, request, base, exclude, nouns, signal }) : null;
       if (llm && ranked) {
         for (const [i, pick] of ranked.picks.entries()) {
-          const card = await storeRecommendation(db, { assistantMessageId, pick, rank: i + 1, recommender: llm.version });
+          const card = await storeRecommendation(db, { assistantMessageId, pick, rank: i + 1, recommender: llm.version, nouns });
           const id = `item-${card.recommendationId}`;
           write({ type: "data-item", id, data: { ...card } });
           if (card.status === "ready") continue; // a merchandiser's text: nothing to generate
@@ -108,7 +108,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
         }
       } else {
         for (const [i, pick] of base.picks.slice(0, LIST_LENGTH).entries()) {
-          const card = await storeRecommendation(db, { assistantMessageId, pick, rank: i + 1, recommender: null });
+          const card = await storeRecommendation(db, { assistantMessageId, pick, rank: i + 1, recommender: null, nouns });
           write({ type: "data-item", id: `item-${card.recommendationId}`, data: card });
         }
       }
@@ -126,7 +126,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
 /** The LLM's top picks from a pool of baseline + SASRec candidates, or null if it cannot rank here. */
 async function rankedByModel(
   runtime: ModelRuntime,
-  args: { index: Awaited<ReturnType<typeof getCatalogIndex>>; request: Request; base: BaselineResult; exclude: Set<number>; nouns: CatalogNouns; signal?: AbortSignal },
+  args: { index: CatalogIndex; request: Request; base: BaselineResult; exclude: Set<number>; nouns: CatalogNouns; signal?: AbortSignal },
 ): Promise<{ picks: (BaselinePick & { row: number })[]; history: CatalogEntry[] } | null> {
   const { index, request, base, exclude, nouns, signal } = args;
   const history = base.seeds.filter((e) => rowOf(runtime, index.externalIds.get(e.id) ?? "") !== null).slice(0, 10);
@@ -179,7 +179,7 @@ function noticeFor(model: Awaited<ReturnType<typeof servingModel>>, rankedByLlm:
 /** Items the user named in this conversation's earlier messages (newest first), for follow-ups. */
 async function itemsNamedEarlier(
   db: Db,
-  { conversationId, index }: { conversationId: string; index: Awaited<ReturnType<typeof getCatalogIndex>> },
+  { conversationId, index }: { conversationId: string; index: CatalogIndex },
 ): Promise<CatalogEntry[]> {
   const earlier = await db.message.findMany({
     where: { conversationId, role: "user" },
@@ -239,7 +239,8 @@ async function storeRecommendation(
     pick,
     rank,
     recommender,
-  }: { assistantMessageId: string; pick: BaselinePick; rank: number; recommender: string | null },
+    nouns,
+  }: { assistantMessageId: string; pick: BaselinePick; rank: number; recommender: string | null; nouns: CatalogNouns },
 ): Promise<ItemCard> {
   // A merchandiser's approved or edited text for this item and reason is served as is.
   const reviewed = await approvedExplanation(db, { itemId: pick.entry.id, reason: pick.reason });
@@ -260,6 +261,7 @@ async function storeRecommendation(
     explanation,
     score: pick.score,
     source,
+    link: nouns.searchUrl?.(pick.entry.title, pick.entry.creators) ?? null,
     status: explanation ? "ready" : "explaining",
   };
 }

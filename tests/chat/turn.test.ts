@@ -131,6 +131,13 @@ describe.each(["sqlite", "postgresql"] as const)("a chat turn on %s", (kind) => 
     expect(await toggleFeedback(t.db, { userId, recommendationId: target.recommendationId, kind: "thumbs_down" })).toEqual([]);
     expect(await t.db.feedback.count({ where: { recommendationId: target.recommendationId } })).toBe(0);
 
+    // Click-through is an event, not a toggle: each one counts.
+    expect(target.link).toMatch(/^https:\/\/openlibrary\.org\/search\?title=/);
+    await toggleFeedback(t.db, { userId, recommendationId: target.recommendationId, kind: "click" });
+    await toggleFeedback(t.db, { userId, recommendationId: target.recommendationId, kind: "click" });
+    expect(await t.db.feedback.count({ where: { recommendationId: target.recommendationId, kind: "click" } })).toBe(2);
+    expect(await t.db.interaction.count({ where: { userId, kind: "click", itemId: target.itemId } })).toBe(2);
+
     await toggleFeedback(t.db, { userId, recommendationId: target.recommendationId, kind: "not_interested" });
     const next = await turn(t, userId, "conv-feedback-2", "Something like The Hobbit");
     expect(next.cards.map((c) => c.itemId)).not.toContain(target.itemId);

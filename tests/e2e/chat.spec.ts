@@ -2,6 +2,17 @@ import { expect, test } from "@playwright/test";
 import Database from "better-sqlite3";
 import { e2eDatabaseFile } from "../../playwright.config";
 
+/** Feedback kinds stored for a recommendation, read straight from the e2e server's database. */
+function feedbackKinds(recommendationId: string): string[] {
+  const db = new Database(e2eDatabaseFile, { readonly: true });
+  try {
+    const rows = db.prepare("SELECT kind FROM feedback WHERE recommendation_id = ?").all(recommendationId) as { kind: string }[];
+    return rows.map((r) => r.kind).sort();
+  } finally {
+    db.close();
+  }
+}
+
 // The whole chat path in a real browser: send a message, watch cards stream in, give a thumbs
 // up, reload, and find the history and the feedback both on the page and in the database.
 test("chat streams cards, stores feedback, and keeps the history across a reload", async ({ page }) => {
@@ -30,6 +41,12 @@ test("chat streams cards, stores feedback, and keeps the history across a reload
   await first.getByTestId("feedback-thumbs_up").click();
   await expect(first.getByTestId("feedback-thumbs_up")).toHaveAttribute("aria-pressed", "true");
 
+  // Following the title out is recorded as click-through (the page it opens is not loaded here).
+  const popup = page.waitForEvent("popup");
+  await first.getByTestId("item-link").click();
+  await (await popup).close();
+  await expect.poll(() => feedbackKinds(recommendationId!)).toEqual(["click", "thumbs_up"]);
+
   await page.screenshot({ path: "test-results/chat-page.png", fullPage: true });
   await page.reload();
 
@@ -41,10 +58,7 @@ test("chat streams cards, stores feedback, and keeps the history across a reload
 
   const db = new Database(e2eDatabaseFile, { readonly: true });
   try {
-    const feedback = db
-      .prepare("SELECT kind FROM feedback WHERE recommendation_id = ?")
-      .all(recommendationId) as { kind: string }[];
-    expect(feedback).toEqual([{ kind: "thumbs_up" }]);
+    expect(feedbackKinds(recommendationId!)).toEqual(["click", "thumbs_up"]);
     const statuses = db
       .prepare(
         `SELECT m.role, m.status FROM messages m JOIN recommendations r ON r.message_id = m.id WHERE r.id = ?
