@@ -4,6 +4,7 @@
  * FairScheduler, so concurrent generations advance in turn; an AbortSignal stops at the next step.
  */
 import type { ModelRuntime } from "./runtime";
+import type { KvCache } from "./llm";
 import type { PromptTokens } from "./prompt";
 import { sampleToken, seededRng, validateSampling, type SamplingOptions } from "./sampling";
 import { StreamingDetokenizer } from "./tokenizer";
@@ -49,29 +50,39 @@ export async function* generate(runtime: ModelRuntime, prompt: PromptTokens, opt
   let reason: FinishReason = "length";
   let cutByStopSequence = false;
 
+  // One decode step: alone through the scheduler, or batched with other streams (batcher.ts).
+  const batcher = runtime.batcher;
+  const decodeStep = async (past: KvCache, token: number) => {
+    if (batcher) return batcher.step(past, token, signal);
+    const out = await scheduler.step(signal, () => decoder.forward({ ids: [[token]], cache: past, logitsToKeep: 1 }));
+    return { cache: out.cache, last: out.logits.subarray((out.kept - 1) * V, out.kept * V) };
+  };
+
   let { cache, last } = await runtime.prefill(prompt, signal);
-  for (;;) {
-    const token = sampleToken(last, options, rng);
-    if (stopTokens.has(token)) {
-      reason = "stop";
-      break;
+  batcher?.join();
+  try {
+    for (;;) {
+      const token = sampleToken(last, options, rng);
+      if (stopTokens.has(token)) {
+        reason = "stop";
+        break;
+      }
+      tokens.push(token);
+      const { emit, stopped } = stops.push(detok.push(token));
+      if (emit) {
+        text += emit;
+        yield { type: "text", delta: emit };
+      }
+      if (stopped) {
+        reason = "stop";
+        cutByStopSequence = true;
+        break;
+      }
+      if (tokens.length >= budget) break;
+      ({ cache, last } = await decodeStep(cache, token));
     }
-    tokens.push(token);
-    const { emit, stopped } = stops.push(detok.push(token));
-    if (emit) {
-      text += emit;
-      yield { type: "text", delta: emit };
-    }
-    if (stopped) {
-      reason = "stop";
-      cutByStopSequence = true;
-      break;
-    }
-    if (tokens.length >= budget) break;
-    const past = cache;
-    const step = await scheduler.step(signal, () => decoder.forward({ ids: [[token]], cache: past, logitsToKeep: 1 }));
-    cache = step.cache;
-    last = step.logits.subarray((step.kept - 1) * V, step.kept * V);
+  } finally {
+    batcher?.leave();
   }
   // Text held back (an incomplete character, or what might have begun a stop sequence) is now final.
   if (!cutByStopSequence) {

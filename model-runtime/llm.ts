@@ -24,6 +24,8 @@ export interface ForwardInput {
   /** [batch][past + T] 1 = attend, 0 = padding. Omitted: all ones. */
   attentionMask?: readonly (readonly number[])[];
   cache: KvCache;
+  /** Position id of each row's first fed token (rows of a left-padded batch). Omitted: the cache length. */
+  positions?: readonly number[];
   /** How many last positions need logits (1 while decoding). The graph may return more. */
   logitsToKeep: number;
 }
@@ -108,7 +110,7 @@ export class Decoder {
       for (let t = 0; t < T; t++) {
         const k = b * T + t;
         inputIds[k] = BigInt(ids[b]![t]!);
-        positions[k] = BigInt(P + t);
+        positions[k] = BigInt((input.positions?.[b] ?? P) + t);
         const row = input.slotRows?.[b]?.[t] ?? 0;
         if (row > 0) {
           recMask[k] = 1;

@@ -5,6 +5,7 @@
  */
 import { chooseCandidate, rankCandidates, type CandidateScore, type ChooseOptions, type ChosenCandidate, type RankOptions } from "./constrained";
 import { generate, type GenerateOptions, type GenerationEvent } from "./generate";
+import { DecodeBatcher } from "./batcher";
 import { Decoder, type KvCache } from "./llm";
 import { loadModelFolder, type LoadOptions, type ModelFolder } from "./model-folder";
 import { encodePrompt, recommendationMessages, type HybridMessage, type PromptTokens } from "./prompt";
@@ -22,6 +23,11 @@ export interface RuntimeOptions extends LoadOptions {
    * numbers (greedy tokens of the int8 fixture diverge after 5 tokens); fp32 is unaffected (< 1e-5).
    */
   prefillChunkTokens?: number;
+  /**
+   * Decode concurrent streams in one batched pass (batcher.ts): more throughput, but a stream's
+   * tokens are no longer bit-for-bit those it would get alone. Off by default.
+   */
+  batchDecode?: boolean | { maxBatch?: number; maxWaitMs?: number };
 }
 
 export type PromptInput = readonly HybridMessage[] | PromptTokens;
@@ -32,6 +38,7 @@ export class ModelRuntime {
   readonly sasrec: SasRec;
   readonly maxContextTokens: number;
   readonly prefillChunkTokens: number;
+  readonly batcher: DecodeBatcher | null;
   private inUse = 0;
   private retired = false;
   private released: Promise<void> | null = null;
@@ -48,6 +55,10 @@ export class ModelRuntime {
       throw new RangeError(`prefillChunkTokens must be a positive integer, got ${this.prefillChunkTokens}`);
     }
     this.sasrec = new SasRec(folder, this.scheduler);
+    const batching = options.batchDecode;
+    this.batcher = batching
+      ? new DecodeBatcher(this.decoder, this.scheduler, (batching === true ? {} : batching).maxBatch, (batching === true ? {} : batching).maxWaitMs)
+      : null;
   }
 
   static async load(dir: string, options: RuntimeOptions = {}): Promise<ModelRuntime> {

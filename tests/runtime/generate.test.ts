@@ -163,3 +163,36 @@ describe("chunked prefill", () => {
     expect(Math.max(...whole.last.map((v, i) => Math.abs(v - chunked.last[i]!)))).toBeLessThan(1e-3);
   });
 });
+
+describe("batched decoding (opt-in)", () => {
+  it("runs concurrent streams in shared passes and gives each the tokens it gets alone (fp32 tiny model)", async () => {
+    const batched = new ModelRuntime(rt.folder, { batchDecode: { maxBatch: 8 } });
+    // Prompts of different lengths, so the batch mixes cache lengths (left padding is exercised).
+    const ps = prompts(8).map((p, i) => ({ ...p, ids: p.ids.slice(0, p.ids.length - i * 3), slotRows: p.slotRows.slice(0, p.ids.length - i * 3) }));
+    expect(new Set(ps.map((p) => p.ids.length)).size).toBe(8);
+    const options = { maxNewTokens: 10, stopTokens: [] };
+    const alone = [];
+    for (const p of ps) alone.push((await collect(rt.generate(p, options))).tokens);
+    const together = await Promise.all(ps.map((p) => collect(batched.generate(p, options)).then((r) => r.tokens)));
+    expect(batched.batcher!.maxBatchSeen).toBeGreaterThan(1);
+    expect(together).toEqual(alone);
+  });
+
+  it("matches one-row logits within parity tolerance in a mixed-length batch", async () => {
+    const batched = new ModelRuntime(rt.folder, { batchDecode: true });
+    const [a, b] = prompts(2);
+    const short = { ...b!, ids: b!.ids.slice(0, 50), slotRows: b!.slotRows.slice(0, 50) };
+    const pa = await rt.prefill(a!);
+    const pb = await rt.prefill(short);
+    const one = await rt.decoder.forward({ ids: [[7]], cache: pb.cache, logitsToKeep: 1 });
+    batched.batcher!.join();
+    batched.batcher!.join();
+    const [ra, rb] = await Promise.all([batched.batcher!.step(pa.cache, 5), batched.batcher!.step(pb.cache, 7)]);
+    batched.batcher!.leave();
+    batched.batcher!.leave();
+    expect(ra!.cache.length).toBe(a!.ids.length + 1);
+    expect(rb!.cache.length).toBe(51);
+    expect(Math.max(...one.logits.map((v, i) => Math.abs(v - rb!.last[i]!)))).toBeLessThan(1e-3);
+    expect(batched.batcher!.maxBatchSeen).toBe(2);
+  });
+});
