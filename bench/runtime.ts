@@ -1,12 +1,13 @@
 /**
  * Speed of model-runtime on one model version folder: load, prefill of a LLaRA recommendation prompt,
  * decode tokens/s, ranking the candidates (every tokenization of each title, and the training form
- * only), choosing one by trie-constrained decoding, peak RSS; for each precision × threads.
+ * only), choosing one by trie-constrained decoding, N concurrent streams taking turns vs batched,
+ * peak RSS; for each precision × threads.
  * Rank and choose times include their own prefill of the prompt.
  *
  *   npm run bench:runtime -- --model models/<version>            # fp32 and int8, 1 and 2 threads
  *   npm run bench:runtime -- --model tests/fixtures/tiny-model --label "tiny random (2 layers)"
- *   options: --precision fp32,int8  --threads 1,2  --decode 64  --repeat 5  --history 10  --candidates 20
+ *   options: --precision fp32,int8  --threads 1,2  --decode 64  --repeat 5  --history 10  --candidates 20  --streams 4
  *
  * Each configuration runs in its own child process, so peak RSS is that configuration's alone.
  * Timings are medians over --repeat runs after one warm-up. Say which model a number came from:
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     repeat: { type: "string", default: "5" },
     history: { type: "string", default: "10" },
     candidates: { type: "string", default: "20" },
+    streams: { type: "string", default: "4" },
     child: { type: "boolean", default: false },
   },
 });
@@ -45,6 +47,9 @@ interface Result {
   rankMs: number;
   rankTrainingFormMs: number;
   chooseMs: number;
+  /** Total tokens/s of --streams concurrent generations: taking turns (default) and batched (batchDecode). */
+  streamsTurnsTokPerS: number;
+  streamsBatchedTokPerS: number;
   peakRssMb: number;
   /** 1-minute load average when the configuration finished: other processes' CPU use skews every timing. */
   loadAvg: number;
@@ -99,8 +104,22 @@ async function measure(precision: Precision, threads: number): Promise<Result> {
     rankTrainingFormTimes.push(rankTrainingFormMs);
     chooseTimes.push(chooseMs);
   }
+  // Concurrent streams (short prompts, as explanations are): decode throughput in total.
+  const streamPrompts = Array.from({ length: Number(args.streams) }, (_, i) =>
+    rt.encode([{ role: "user", content: `Why would a reader who liked ${titles[i % titles.length]} enjoy ${titles[(i + 1) % titles.length]}?` }]),
+  );
+  const throughput = async (runtime: ModelRuntime) => {
+    await Promise.all(streamPrompts.map((p) => drain(runtime, p, 4))); // warm-up
+    const t = performance.now();
+    const counts = await Promise.all(streamPrompts.map((p) => drain(runtime, p, steps)));
+    return counts.reduce((a, b) => a + b, 0) / ((performance.now() - t) / 1000);
+  };
+  const streamsTurnsTokPerS = await throughput(rt);
+  const streamsBatchedTokPerS = await throughput(new ModelRuntime(rt.folder, { batchDecode: true }));
   await rt.retire();
   return {
+    streamsTurnsTokPerS,
+    streamsBatchedTokPerS,
     precision,
     threads,
     loadMs,
@@ -113,6 +132,12 @@ async function measure(precision: Precision, threads: number): Promise<Result> {
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     loadAvg: os.loadavg()[0]!,
   };
+}
+
+async function drain(runtime: ModelRuntime, prompt: ReturnType<ModelRuntime["encode"]>, maxNewTokens: number): Promise<number> {
+  let n = 0;
+  for await (const e of runtime.generate(prompt, { maxNewTokens, stopTokens: [] })) if (e.type === "finish") n = e.tokens.length;
+  return n;
 }
 
 async function main() {
@@ -148,11 +173,12 @@ async function main() {
   console.log(`\nmodel: ${args.label ?? manifest.base_model.name} (${args.model}; ${d.layers} layers, hidden ${d.hidden}, vocab ${d.vocab}; logits: ${manifest.llm.logits})`);
   console.log(`prompt: LLaRA template 0, ${args.history} history + ${args.candidates} candidates = ${results[0]!.promptTokens} tokens; decode ${args.decode} tokens; medians of ${args.repeat}\n`);
   console.log(`machine: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "?"}; ${new Date().toISOString()}\n`);
-  console.log("| precision | threads | load (sha256 + sessions) | prefill | decode | rank (all forms) | rank (training form) | choose (trie) | peak RSS | load avg |");
-  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  console.log(`streams: ${args.streams} concurrent generations of ${args.decode} tokens from short prompts (prefill included), tokens/s in total\n`);
+  console.log("| precision | threads | load (sha256 + sessions) | prefill | decode | rank (all forms) | rank (training form) | choose (trie) | streams, in turns | streams, batched | peak RSS | load avg |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of results) {
     console.log(
-      `| ${r.precision} | ${r.threads} | ${r.loadMs.toFixed(0)} ms | ${r.prefillMs.toFixed(0)} ms | ${r.decodeTokPerS.toFixed(1)} tok/s | ${r.rankMs.toFixed(0)} ms | ${r.rankTrainingFormMs.toFixed(0)} ms | ${r.chooseMs.toFixed(0)} ms | ${r.peakRssMb.toFixed(0)} MB | ${r.loadAvg.toFixed(1)} |`,
+      `| ${r.precision} | ${r.threads} | ${r.loadMs.toFixed(0)} ms | ${r.prefillMs.toFixed(0)} ms | ${r.decodeTokPerS.toFixed(1)} tok/s | ${r.rankMs.toFixed(0)} ms | ${r.rankTrainingFormMs.toFixed(0)} ms | ${r.chooseMs.toFixed(0)} ms | ${r.streamsTurnsTokPerS.toFixed(1)} tok/s | ${r.streamsBatchedTokPerS.toFixed(1)} tok/s | ${r.peakRssMb.toFixed(0)} MB | ${r.loadAvg.toFixed(1)} |`,
     );
   }
 }
