@@ -7,7 +7,7 @@ export const e2eDatabaseFile = "data/e2e.db";
 // A second server with a language model serving: the tiny random-weight test model (its words are
 // noise; the streaming of explanations into cards is what its test checks).
 export const modelPort = port + 1;
-const modelDatabaseFile = "data/e2e-model.db";
+export const modelDatabaseFile = "data/e2e-model.db";
 const server = (listen: number, database: string, env: Record<string, string> = {}) => ({
   command: `rm -f ${database} ${database}-* && npm start -- -p ${listen} -H 127.0.0.1`,
   url: `http://127.0.0.1:${listen}/`,

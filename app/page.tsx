@@ -1,10 +1,12 @@
 import { generateId } from "ai";
-import { Chat } from "@/components/chat/chat";
+import { redirect } from "next/navigation";
 
 export const dynamic = "force-dynamic";
 
-/** A new, empty chat. Its id is fixed here; the conversation is stored with the first message. */
+/**
+ * A new chat gets its id up front, so the page never changes route when the first answer
+ * arrives (a route change would remount the chat while the visitor is using it).
+ */
 export default function NewChatPage() {
-  const id = generateId();
-  return <Chat key={id} id={id} initialMessages={[]} initialFeedback={{}} isNew />;
+  redirect(`/c/${generateId()}`);
 }

@@ -13,10 +13,9 @@ type Props = {
   id: string;
   initialMessages: (ChatMessage & { status?: "streaming" | "complete" | "failed" })[];
   initialFeedback: Record<string, FeedbackKindName[]>;
-  isNew?: boolean;
 };
 
-export function Chat({ id, initialMessages, initialFeedback, isNew = false }: Props) {
+export function Chat({ id, initialMessages, initialFeedback }: Props) {
   const router = useRouter();
   const storedStatus = new Map(initialMessages.map((m) => [m.id, m.status]));
   const { messages, sendMessage, status, error, stop, regenerate, clearError } = useChat<ChatMessage>({
@@ -38,7 +37,6 @@ export function Chat({ id, initialMessages, initialFeedback, isNew = false }: Pr
   }, [messages, status]);
 
   const send = (text: string) => {
-    if (isNew && messages.length === 0) window.history.replaceState(null, "", `/c/${id}`);
     clearError();
     void sendMessage({ text });
   };

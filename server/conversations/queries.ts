@@ -90,6 +90,11 @@ export async function startAssistantMessage(
   await db.message.create({ data: { id, conversationId, role: "assistant", parts: [], status: "streaming" } });
 }
 
+/** Saves what has streamed so far (status stays `streaming`): a crash mid-answer keeps it. */
+export async function saveAssistantProgress(db: Db, { id, parts }: { id: string; parts: ChatMessage["parts"] }): Promise<void> {
+  await db.message.update({ where: { id }, data: { parts: asJson(parts) } });
+}
+
 export async function finishAssistantMessage(
   db: Db,
   {

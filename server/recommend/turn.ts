@@ -6,7 +6,7 @@ import type { ChatMessage, Notice, ItemCard } from "../chat/types";
 import { getCatalogIndex, type CatalogEntry, type CatalogIndex } from "../catalog/catalog-index";
 import { parseRequest, type Request } from "../catalog/constraints";
 import { activeCatalog, catalogNouns, type CatalogNouns } from "../catalog/nouns";
-import { finishAssistantMessage, startAssistantMessage } from "../conversations/queries";
+import { finishAssistantMessage, saveAssistantProgress, startAssistantMessage } from "../conversations/queries";
 import { notInterestedItemIds } from "../feedback/feedback";
 import { servingModel } from "../models/serving";
 import { type BaselinePick, type BaselineResult, recommendBaseline, yearText } from "./baseline";
@@ -59,6 +59,9 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
     writer.write(part);
   };
 
+  // Stored at each finished card, not at each token: an interrupted answer keeps what was shown.
+  const saveProgress = () => saveAssistantProgress(db, { id: assistantMessageId, parts });
+
   await startAssistantMessage(db, { conversationId, id: assistantMessageId });
   writer.write({ type: "start", messageId: assistantMessageId });
   try {
@@ -85,6 +88,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
         limit: "runtime" in model ? POOL_SIZE : LIST_LENGTH,
       });
       write({ type: "text", text: introText(request, base, nouns), state: "done" });
+      await saveProgress();
 
       const llm = "runtime" in model ? model.runtime : null;
       const ranked = llm ? await rankedByModel(llm, { index, request, base, exclude, nouns, signal }) : null;
@@ -93,6 +97,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
           const card = await storeRecommendation(db, { assistantMessageId, pick, rank: i + 1, recommender: llm.version, nouns });
           const id = `item-${card.recommendationId}`;
           write({ type: "data-item", id, data: { ...card } });
+          await saveProgress();
           if (card.status === "ready") continue; // a merchandiser's text: nothing to generate
           card.explanation = await streamExplanation(llm, {
             onText: (explanation) => write({ type: "data-item", id, data: { ...card, explanation } }),
@@ -105,6 +110,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
           card.status = "ready";
           await db.recommendation.update({ where: { id: card.recommendationId }, data: { explanation: card.explanation } });
           write({ type: "data-item", id, data: { ...card } });
+          await saveProgress();
         }
       } else {
         for (const [i, pick] of base.picks.slice(0, LIST_LENGTH).entries()) {

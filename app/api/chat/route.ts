@@ -44,7 +44,8 @@ export async function POST(request: Request) {
         signal: request.signal,
       }),
     onError: (error) => {
-      console.error("chat turn failed", error);
+      // A visitor who stops or leaves is not an error; the answer is stored as interrupted.
+      if (!request.signal.aborted) console.error("chat turn failed", error);
       return "Something went wrong while answering. Your message is saved; try again.";
     },
   });

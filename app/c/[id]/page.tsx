@@ -1,17 +1,20 @@
 import { notFound } from "next/navigation";
 import { Chat } from "@/components/chat/chat";
+import { ChatRequest } from "@/server/chat/request";
 import { currentVisitor } from "@/server/chat/visitor-session";
 import { getConversation } from "@/server/conversations/queries";
 import { activeFeedback } from "@/server/feedback/feedback";
 
 export const dynamic = "force-dynamic";
 
+/** A conversation: the stored one, or a new empty chat when no conversation has this id yet. */
 export default async function ConversationPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
+  if (!ChatRequest.shape.id.safeParse(id).success) notFound();
   const visitor = await currentVisitor();
   if (!visitor) notFound();
   const conversation = await getConversation(visitor.db, { id, userId: visitor.userId });
-  if (!conversation) notFound();
+  if (!conversation) return <Chat key={id} id={id} initialMessages={[]} initialFeedback={{}} />;
   const recommendationIds = conversation.messages.flatMap((m) =>
     m.parts.flatMap((p) => (p.type === "data-item" ? [p.data.recommendationId] : [])),
   );
