@@ -26,6 +26,8 @@ export function Chat({ id, initialMessages, initialFeedback }: Props) {
       // The server keeps the history: send only the new message.
       prepareSendMessagesRequest: ({ id, messages }) => ({ body: { id, message: messages.at(-1) } }),
     }),
+    // Explanations stream token by token into cards: re-render at most every 50 ms.
+    throttle: 50,
     // Refresh the server-rendered sidebar (new conversation, newer first).
     onFinish: () => router.refresh(),
   });
