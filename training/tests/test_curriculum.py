@@ -49,7 +49,7 @@ def _app_dataset(tmp):
 def _args(tmp, ds_dir, sasrec_path, run):
     return argparse.Namespace(dataset=ds_dir, data_dir=None, base=str(tmp / "base"), sasrec=sasrec_path, run=run,
                               train_samples=8, epochs=1, micro_batch=2, grad_accum=2, lr=1e-2, weight_decay=0.0,
-                              save_every=1, seed=0, threads=1, device="cpu")
+                              save_every=1, seed=0, threads=1, device="cpu", dtype="fp32")
 
 
 def _params(run_dir):
