@@ -83,9 +83,50 @@ export function yearText({ yearFrom, yearTo }: Pick<Request, "yearFrom" | "yearT
   return "";
 }
 
+/**
+ * When a seed has few co-readers (a rare item), the next best thing: popular items sharing the
+ * most genres with the seeds ("popular science fiction, like The Martian").
+ */
+function genreNeighbours(
+  index: CatalogIndex,
+  request: Request,
+  seeds: CatalogEntry[],
+  exclude: Set<number>,
+  taken: BaselinePick[],
+  count: number,
+  nouns: CatalogNouns,
+): BaselinePick[] {
+  const takenIds = new Set(taken.map((p) => p.entry.id));
+  const scored = index.entries.flatMap((entry) => {
+    if (exclude.has(entry.id) || takenIds.has(entry.id) || entry.popularity === 0 || !matchesRequest(entry, request)) return [];
+    let best: { seed: CatalogEntry; genres: string[] } | null = null;
+    for (const seed of seeds) {
+      const genres = entry.genres.filter((g) => seed.genres.includes(g));
+      if (genres.length > (best?.genres.length ?? 0)) best = { seed, genres };
+    }
+    return best ? [{ entry, ...best }] : [];
+  });
+  scored.sort(
+    (a, b) =>
+      b.genres.length - a.genres.length ||
+      b.entry.popularity * moodBoost(b.entry, request) - a.entry.popularity * moodBoost(a.entry, request),
+  );
+  return scored.slice(0, count).map(({ entry, seed, genres }) => {
+    const kind = `${genres.slice(0, 2).join(" ").replace(/-/g, " ")} ${nouns.items}`;
+    return {
+      entry,
+      score: genres.length,
+      reason: `shares genres with ${seed.title}`,
+      evidence: `Popular ${kind} like ${seed.title}: ${entry.popularity} ${nouns.people} rated it 4+ or saved it`,
+      source: "baseline:popularity",
+    };
+  });
+}
+
 function rank(
   index: CatalogIndex,
   request: Request,
+  seeds: CatalogEntry[],
   counts: CoCount[],
   exclude: Set<number>,
   limit: number,
@@ -116,6 +157,8 @@ function rank(
       evidence: `${v.shared} ${nouns.people} who liked ${v.seed.title} also liked it`,
       source: "baseline:cooccurrence",
     }));
+
+  if (picks.length < limit && seeds.length > 0) picks.push(...genreNeighbours(index, request, seeds, exclude, picks, limit - picks.length, nouns));
 
   if (picks.length < limit) {
     const taken = new Set(picks.map((p) => p.entry.id));
@@ -172,7 +215,7 @@ export async function recommendBaseline(
   const excluded = new Set([...exclude, ...seeds.map((s) => s.id), ...request.excludedItems.map((e) => e.id)]);
   const counts = await cooccurrence(db, seeds.map((s) => s.id));
 
-  let picks = rank(index, request, counts, excluded, limit, nouns);
+  let picks = rank(index, request, seeds, counts, excluded, limit, nouns);
   let relaxed: string | null = null;
   // Nothing meets every filter: say so and drop the narrowest filters, one at a time.
   const relaxations: [string, Partial<Request>][] = [
@@ -186,7 +229,7 @@ export async function recommendBaseline(
     if (JSON.stringify(wider) === JSON.stringify(request)) continue;
     request = wider;
     relaxed = relaxed ? `${relaxed} and ${what}` : what;
-    picks = rank(index, request, counts, excluded, limit, nouns);
+    picks = rank(index, request, seeds, counts, excluded, limit, nouns);
   }
   return { picks, seeds, seedsFrom, relaxed };
 }

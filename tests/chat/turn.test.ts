@@ -17,6 +17,7 @@ const BOOKS = [
   ["5", "Twilight", "|fantasy|romance|young-adult|", 2005, "Stephenie Meyer"],
   ["6", "Eragon", "|fantasy|young-adult|", 2002, "Christopher Paolini"],
   ["7", "Emma", "|classics|romance|", 1815, "Jane Austen"],
+  ["8", "Project Hail Mary", "|science-fiction|", 2021, "Andy Weir"],
 ] as const;
 
 async function seedCatalog(t: TestDatabase): Promise<Map<string, number>> {
@@ -36,6 +37,7 @@ async function seedCatalog(t: TestDatabase): Promise<Map<string, number>> {
     ["r6", ["Twilight", "Eragon", "Emma"]],
     ["r7", ["Twilight", "Emma"]],
     ["r8", ["Twilight"]],
+    ["r9", ["Project Hail Mary"]], // a rare book: no co-readers
   ];
   let at = 0;
   for (const [reader, titles] of likes) {
@@ -187,6 +189,13 @@ describe.each(["sqlite", "postgresql"] as const)("a chat turn on %s", (kind) => 
     expect(uplifting.filter((title) => !["Emma", "Twilight"].includes(title))).toEqual(
       plain.filter((title) => !["Emma", "Twilight"].includes(title)).slice(0, uplifting.length - 2),
     );
+  });
+
+  it("falls back to popular books of the same genres when a named book has no co-readers", async () => {
+    const { cards } = await turn(t, userId, "conv-rare", "Something like Project Hail Mary");
+    expect(cards.slice(0, 2).map((c) => c.title).sort()).toEqual(["Dune", "Hyperion"]);
+    expect(cards[0]?.reason).toBe("shares genres with Project Hail Mary");
+    expect(cards[0]?.explanation).toMatch(/^Popular science fiction books like Project Hail Mary: \d+ readers rated it 4\+ or saved it\.$/);
   });
 
   it("uses the visitor's own likes when the message names nothing", async () => {
