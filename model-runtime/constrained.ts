@@ -48,7 +48,7 @@ export interface ConstrainedOptions {
   /**
    * Also allow " " + title. Default: true for chooseCandidate (the trie then accepts whichever form
    * the model starts), false for rankCandidates (a trained model puts almost no mass on a form it was
-   * never trained on, and it makes ranking 1.6× slower: measured 30 s vs 18 s in docs/BENCHMARKS.md).
+   * never trained on, and it makes ranking 1.4–1.6× slower: docs/BENCHMARKS.md, "Runtime").
    */
   spaceVariants?: boolean;
   signal?: AbortSignal;
