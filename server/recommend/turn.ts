@@ -53,7 +53,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
       return;
     }
     if (part.type !== "data-item" && part.type !== "data-notice") return;
-    const at = parts.findIndex((p) => "id" in p && p.id !== undefined && p.id === part.id);
+    const at = parts.findIndex((p) => "id" in p && p.id === part.id);
     if (at >= 0) parts[at] = part;
     else parts.push(part);
     writer.write(part);
@@ -91,7 +91,17 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
       await saveProgress();
 
       const llm = "runtime" in model ? model.runtime : null;
-      const ranked = llm ? await rankedByModel(llm, { index, request, base, exclude, nouns, signal }) : null;
+      let modelFailure: string | null = null;
+      let explanationFailure: string | null = null;
+      const ranked = llm
+        ? await rankedByModel(llm, { index, request, base, exclude, nouns, signal }).catch((error: unknown) => {
+            // A model that fails on this request must not cost the visitor the answer.
+            if (signal?.aborted) throw error;
+            console.error("model ranking failed; answering with the baseline", error);
+            modelFailure = error instanceof Error ? error.message : String(error);
+            return null;
+          })
+        : null;
       if (llm && ranked) {
         for (const [i, pick] of ranked.picks.entries()) {
           const card = await storeRecommendation(db, { assistantMessageId, pick, rank: i + 1, recommender: llm.version, nouns });
@@ -106,6 +116,12 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
             historyTitles: ranked.history.map((e) => e.title),
             nouns,
             signal,
+          }).catch((error: unknown) => {
+            // The card keeps its evidence as the explanation; the notice says what happened.
+            if (signal?.aborted) throw error;
+            console.error("explanation failed", error);
+            explanationFailure ??= error instanceof Error ? error.message : String(error);
+            return `${pick.evidence}.`;
           });
           card.status = "ready";
           await db.recommendation.update({ where: { id: card.recommendationId }, data: { explanation: card.explanation } });
@@ -118,7 +134,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
           write({ type: "data-item", id: `item-${card.recommendationId}`, data: card });
         }
       }
-      write({ type: "data-notice", id: `${assistantMessageId}-notice`, data: noticeFor(model, ranked !== null) });
+      write({ type: "data-notice", id: `${assistantMessageId}-notice`, data: noticeFor(model, ranked !== null, modelFailure ?? explanationFailure, explanationFailure !== null) });
     }
     await finishAssistantMessage(db, { id: assistantMessageId, parts, status: "complete" });
     writer.write({ type: "finish" });
@@ -167,7 +183,21 @@ async function streamExplanation(
   return text.trim() || `${args.pick.evidence}.`;
 }
 
-function noticeFor(model: Awaited<ReturnType<typeof servingModel>>, rankedByLlm: boolean): Notice {
+function noticeFor(
+  model: Awaited<ReturnType<typeof servingModel>>,
+  rankedByLlm: boolean,
+  failure: string | null,
+  onlyExplanationsFailed: boolean,
+): Notice {
+  if (failure !== null && rankedByLlm && onlyExplanationsFailed && "runtime" in model) {
+    return {
+      level: "warning",
+      text: `Ranked by the language model ${model.runtime.version}, which could not write the explanations (${failure}); the cards show the recommender's evidence instead.`,
+    };
+  }
+  if (failure !== null) {
+    return { level: "warning", text: `Answered by the baseline recommender: the language model failed on this request (${failure}).` };
+  }
   if ("unavailable" in model) {
     return {
       level: "warning",

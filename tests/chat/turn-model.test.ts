@@ -138,6 +138,25 @@ describe("a chat turn with a language model serving", () => {
     process.env.RECO_MODEL_DIR = FIXTURE;
   });
 
+  it("keeps the model's ranking and says why when it cannot write the explanations", async () => {
+    // A context limit below the explanation prompt's length: the runtime refuses to generate.
+    const small = await mkdtemp(path.join(tmpdir(), "reco-small-context-"));
+    await cp(FIXTURE, small, { recursive: true });
+    process.env.RECO_MAX_CONTEXT = "40";
+    process.env.RECO_MODEL_DIR = small;
+    try {
+      const { cards, notice } = await turn(t, userId, "conv-model-fails", `Something like ${items[0]!.title}`);
+      expect(notice?.level).toBe("warning");
+      expect(notice?.text).toMatch(/^Ranked by the language model tiny-random, which could not write the explanations \(prompt of \d+ tokens does not fit the context limit of 40/);
+      expect(cards).toHaveLength(5);
+      expect(cards.every((c) => c.source === manifest.version && c.status === "ready" && /\.$/.test(c.explanation))).toBe(true);
+    } finally {
+      delete process.env.RECO_MAX_CONTEXT;
+      process.env.RECO_MODEL_DIR = FIXTURE;
+      await rm(small, { recursive: true, force: true });
+    }
+  });
+
   it("serves a merchandiser's approved or edited text instead of generating one", async () => {
     const reasons = [`similar to ${items[0]!.title}`, `close to ${items[0]!.title}`];
     const all = await t.db.item.findMany({ select: { id: true } });
