@@ -40,6 +40,7 @@ opset = 18
 tolerance = 1e-3  # max |Δlogit| allowed between PyTorch and onnxruntime fp32
 greedy_steps = 8
 past_split = 7  # parity with a non-empty past: the last 7 prompt tokens are fed after the rest
+TEMPLATE_INDEX = 0  # the parity prompt uses the domain's first template
 # -----------------------------------------------------------------------------
 
 
@@ -320,8 +321,6 @@ def check_and_write_parity(out, hybrid, tokenizer, item_table, titles, sample, t
         json.dump(parity, f, indent=1)
     return report
 
-
-TEMPLATE_INDEX = 0
 
 
 # --- the folder ----------------------------------------------------------------
