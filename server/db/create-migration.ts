@@ -1,6 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import type { DatabaseKind } from "./env";
 import { readMigrationsFolder, writeMigration } from "./migrations-folder";
+import type { DiffTarget } from "@prisma/schema-engine-wasm";
 import { engineError, POSTGRES_WITHOUT_SERVER, startSchemaEngine } from "./schema-engine";
 import { GENERATED_HEADER, prismaLayout, syncPostgresSchema, type PrismaLayout } from "./schemas";
 
@@ -69,26 +70,13 @@ async function sqliteMigration(layout: PrismaLayout): Promise<string | null> {
   // The WASM engine's createMigration refuses SQLite ("shadow DB must be provided through an
   // external factory"); its diff takes the shadow database from the adapter factory, which for
   // better-sqlite3 is `:memory:`. The connection itself is not used, so it is in memory too.
-  const { engine, close } = await startSchemaEngine({ url: "file::memory:", schema: { path: schemaPath, content } });
-  try {
-    const result = await engine.diff({
-      from: migrations.migrationDirectories.length === 0 ? { tag: "empty" } : { tag: "migrations", ...migrations },
-      to: { tag: "schemaDatamodel", files: [{ path: schemaPath, content }] },
-      script: true,
-      exitCode: true,
-      filters: NO_FILTER,
-    });
-    return scriptOrNull(result);
-  } catch (error) {
-    throw engineError("Could not create the SQLite migration", error);
-  } finally {
-    await close();
-  }
-}
-
-/** With exitCode set, the engine answers 2 when there is a difference and 0 when there is none. */
-function scriptOrNull(result: { exitCode: number; stdout: string | null }): string | null {
-  return result.exitCode === 2 ? (result.stdout ?? "") : null;
+  return diffScript({
+    url: "file::memory:",
+    schemaPath,
+    content,
+    from: migrations.migrationDirectories.length === 0 ? { tag: "empty" } : { tag: "migrations", ...migrations },
+    failure: "Could not create the SQLite migration",
+  });
 }
 
 /** Folder name as the CLI forms it: UTC timestamp to the second, underscore, the given name. */
@@ -102,27 +90,48 @@ async function postgresMigration(layout: PrismaLayout): Promise<string | null> {
   const schemaPath = layout.postgresql.schema;
   const content = await readFile(schemaPath, "utf8");
   const previous = await readFile(layout.postgresSnapshot, "utf8").catch(() => null);
-  const { engine, close } = await startSchemaEngine({
+  return diffScript({
     url: POSTGRES_WITHOUT_SERVER,
-    schema: { path: schemaPath, content },
+    schemaPath,
+    content,
+    // Before the first migration: a schema without models, i.e. an empty "public" schema (the
+    // engine's "empty" target would also emit CREATE SCHEMA "public", which the CLI's does not).
+    from: {
+      tag: "schemaDatamodel",
+      files: [{ path: layout.postgresSnapshot, content: previous ?? 'datasource db {\n  provider = "postgresql"\n}\n' }],
+    },
+    failure: "Could not create the PostgreSQL migration",
   });
+}
+
+
+/** The migration script from `from` to the schema file's datamodel; null when there is no difference. */
+async function diffScript({
+  url,
+  schemaPath,
+  content,
+  from,
+  failure,
+}: {
+  url: Parameters<typeof startSchemaEngine>[0]["url"];
+  schemaPath: string;
+  content: string;
+  from: DiffTarget;
+  failure: string;
+}): Promise<string | null> {
+  const { engine, close } = await startSchemaEngine({ url, schema: { path: schemaPath, content } });
   try {
     const result = await engine.diff({
-      // Before the first migration: a schema without models, i.e. an empty "public" schema (the
-      // engine's "empty" target would also emit CREATE SCHEMA "public", which the CLI's does not).
-      from: {
-        tag: "schemaDatamodel",
-        files: [{ path: layout.postgresSnapshot, content: previous ?? 'datasource db {\n  provider = "postgresql"\n}\n' }],
-      },
+      from,
       to: { tag: "schemaDatamodel", files: [{ path: schemaPath, content }] },
       script: true,
       exitCode: true,
       filters: NO_FILTER,
     });
-    // With exitCode set, the engine answers 2 when there is a difference, 0 when none.
-    return scriptOrNull(result);
+    // With exitCode set, the engine answers 2 when there is a difference and 0 when there is none.
+    return result.exitCode === 2 ? (result.stdout ?? "") : null;
   } catch (error) {
-    throw engineError("Could not create the PostgreSQL migration", error);
+    throw engineError(failure, error);
   } finally {
     await close();
   }
