@@ -43,7 +43,7 @@ export default defineConfig({
     trace: "off",
   },
   webServer: [
-    server(port, e2eDatabaseFile),
+    server(port, e2eDatabaseFile, { RECO_MODEL_DIR: "off" }),
     server(modelPort, modelDatabaseFile, { RECO_MODEL_DIR: "tests/fixtures/tiny-model" }),
   ],
 });

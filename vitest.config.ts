@@ -10,6 +10,8 @@ export default defineConfig({
     globalSetup: ["tests/setup/global-setup.ts"],
     // Database tests migrate and clone real databases; the default 5 s is tight on 2 shared cores.
     testTimeout: 30_000,
+    // No language model unless a test names one (a built models/demo would otherwise serve every turn).
+    env: { RECO_MODEL_DIR: "off" },
     hookTimeout: 60_000,
   },
 });

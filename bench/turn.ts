@@ -67,8 +67,7 @@ async function benchDatabase(database: string, url: string, recommenders: (strin
   try {
     await loadDemoCatalog(db);
     for (const model of recommenders) {
-      if (model) process.env.RECO_MODEL_DIR = model;
-      else delete process.env.RECO_MODEL_DIR;
+      process.env.RECO_MODEL_DIR = model ?? "off";
       await timedTurn(db, QUERIES[0]!); // warm-up: catalog index, model load
       for (const concurrency of [1, 8]) {
         const timings: Timing[] = [];

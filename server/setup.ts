@@ -1,12 +1,14 @@
 /**
  * Start-up step (`npm start` and `npm run dev` run it first): applies pending migrations to
- * DATABASE_URL (default: the embedded SQLite file) and loads the shipped demo catalog the first
- * time. Safe to run on every start.
+ * DATABASE_URL (default: the embedded SQLite file), loads the shipped demo catalog the first
+ * time, and builds the demo catalog's language model the first time (models/demo). Safe to run on
+ * every start; quick once everything is there.
  */
 import { openDb } from "./db/client";
 import { databaseUrl } from "./db/env";
 import { migrateDatabase } from "./db/migrate";
 import { ensureDemoCatalog } from "./import/demo";
+import { ensureDemoModel } from "./models/demo-model";
 
 async function main() {
   // The WebAssembly schema engine crashes on Node 20; npm scripts run on the project's Node 24.
@@ -20,6 +22,16 @@ async function main() {
     console.log(loaded ? "Loaded the demo catalog (goodbooks-10k, CC BY-SA 4.0)." : "Demo catalog already loaded.");
   } finally {
     await db.$disconnect();
+  }
+  try {
+    const model = ensureDemoModel();
+    console.log(model.status === "built" ? `Built the demo model: ${model.detail}.`
+      : model.status === "up-to-date" ? `Demo model up to date: ${model.detail}.`
+      : `Demo model not built: ${model.detail}.`);
+  } catch (error) {
+    // Not fatal: the chat answers with the baseline recommender and says so until a model is there.
+    console.warn(`The demo model could not be built: ${error instanceof Error ? error.message : String(error)}.\n`
+      + "The app will answer with the baseline recommender; fix the problem and run `npm run setup` again.");
   }
 }
 

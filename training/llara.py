@@ -174,6 +174,10 @@ def load_checkpoint_into(run, model, opt=None):
     if not os.path.isdir(ck):
         return None
     set_peft_model_state_dict(model.llm, load_file(os.path.join(ck, "adapter_model.safetensors")))
+    if opt is None and os.path.isfile(os.path.join(ck, "projector.safetensors")):
+        # A packed run (training.demo_model pack): trained weights only, no optimizer state.
+        model.projector.load_state_dict(load_file(os.path.join(ck, "projector.safetensors")))
+        return {}
     st = torch.load(os.path.join(ck, "state.pt"), weights_only=False)
     model.projector.load_state_dict(st["projector"])
     if opt is not None:
@@ -390,15 +394,18 @@ def run_eval(args):
     return results
 
 
-def load_for_export(run):
-    """(merged HybridLM, tokenizer, SASRec, items, info) for training.export."""
+def load_for_export(run, base_dir=None, data_dir=None):
+    """(merged HybridLM, tokenizer, SASRec, items, info) for training.export. base_dir and data_dir override
+    the paths the run recorded; a packed run (training.demo_model) carries its SASRec as sasrec.pt."""
     if not os.path.isfile(os.path.join(run, "info.json")):
         raise FileNotFoundError(f"{run} is not a training run folder (no info.json): run python -m training.llara first")
     with open(os.path.join(run, "info.json")) as f:
         info = json.load(f)
-    ds = data.load(info["dataset"])
-    sasrec = load_sasrec(info["sasrec"])
-    model, tok = build(info["base"], sasrec.dim, torch.device("cpu"))
+    ds = data.load(info["dataset"], data_dir)
+    packed_sasrec = os.path.join(run, "sasrec.pt")
+    sasrec = load_sasrec(packed_sasrec if os.path.isfile(packed_sasrec) else info["sasrec"])
+    base_dir = base_dir or info["base"]
+    model, tok = build(base_dir, sasrec.dim, torch.device("cpu"))
     if load_checkpoint_into(run, model) is None:
         raise FileNotFoundError(f"{run}/checkpoint not found")
     model.llm = model.llm.merge_and_unload()
@@ -409,9 +416,9 @@ def load_for_export(run):
             for split, r in json.load(f).items():
                 for mode in ("greedy", "constrained"):
                     metrics.append({"dataset": info["dataset"], "split": split, "decoding": mode, **r[mode],
-                                    "date": time.strftime("%Y-%m-%d", time.gmtime(os.path.getmtime(ev)))})
+                                    "date": r.get("date") or time.strftime("%Y-%m-%d", time.gmtime(os.path.getmtime(ev)))})
     items = list(zip(ds.ext_ids[1:], ds.titles[1:]))
-    base = {"name": os.path.basename(info["base"]), "license": "Apache-2.0", "path": info["base"]}
+    base = {"name": os.path.basename(os.path.normpath(base_dir)), "license": "Apache-2.0", "path": base_dir}
     return model.eval(), tok, sasrec, items, {"domain": info["domain"], "base": base, "metrics": metrics}
 
 

@@ -4,8 +4,8 @@ import { ModelRegistry, type ModelRuntime } from "@/model-runtime";
 import type { Db } from "../db/client";
 
 /**
- * Which language model answers chats. The version folder comes from RECO_MODEL_DIR, else the
- * ModelVersion marked "serving", else the demo model the set-up step builds (models/demo).
+ * Which language model answers chats. The version folder comes from RECO_MODEL_DIR (`off`: none),
+ * else the ModelVersion marked "serving", else the demo model the set-up step builds (models/demo).
  * A folder that fails to load is reported (not retried on every message) and the chat falls
  * back to the baseline recommender; a version already serving keeps serving.
  */
@@ -29,19 +29,22 @@ const state = ((globalThis as unknown as { recoModels?: State }).recoModels ??= 
   failure: null,
 });
 
-async function wantedDir(db: Db): Promise<string | null> {
+/** RECO_MODEL_DIR=off: no language model at all, the baseline recommender answers (tests, small machines). */
+export const modelTurnedOff = () => process.env.RECO_MODEL_DIR?.trim() === "off";
+
+async function wantedDir(db: Db): Promise<string | { none: string }> {
+  if (modelTurnedOff()) return { none: "the language model is turned off (RECO_MODEL_DIR=off)" };
   const fromEnv = process.env.RECO_MODEL_DIR?.trim();
   if (fromEnv) return path.resolve(fromEnv);
   const serving = await db.modelVersion.findFirst({ where: { status: "serving" }, orderBy: { promotedAt: "desc" } });
   if (serving) return path.resolve(serving.path);
-  return existsSync(path.join(DEMO_MODEL_DIR, "manifest.json")) ? path.resolve(DEMO_MODEL_DIR) : null;
+  if (existsSync(path.join(DEMO_MODEL_DIR, "manifest.json"))) return path.resolve(DEMO_MODEL_DIR);
+  return { none: "no language model is installed yet (`npm run setup` builds the demo model)" };
 }
 
 export async function servingModel(db: Db): Promise<ServingModel> {
   const dir = await wantedDir(db);
-  if (!dir) {
-    return { unavailable: "no language model is installed yet (training/README.md says how to build one)" };
-  }
+  if (typeof dir !== "string") return { unavailable: dir.none };
   if (state.dir === dir) return { runtime: state.registry.current() };
   const failed = state.failure;
   if (failed?.dir === dir && Date.now() - failed.at < RETRY_AFTER_MS) return fallback(failed.message);

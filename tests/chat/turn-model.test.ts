@@ -88,7 +88,7 @@ describe("a chat turn with a language model serving", () => {
     await writeFile(path.join(broken, "sasrec.onnx"), "not an onnx file");
   });
   afterAll(async () => {
-    delete process.env.RECO_MODEL_DIR;
+    process.env.RECO_MODEL_DIR = "off";
     await rm(broken, { recursive: true, force: true });
     await rm(hostile, { recursive: true, force: true });
     await t.cleanup();
