@@ -8,6 +8,9 @@ export const e2eDatabaseFile = "data/e2e.db";
 // noise; the streaming of explanations into cards is what its test checks).
 export const modelPort = port + 1;
 export const modelDatabaseFile = "data/e2e-model.db";
+// A third with the shipped demo model (models/demo, which tests/prepare.sh builds).
+export const demoPort = port + 2;
+export const demoDatabaseFile = "data/e2e-demo.db";
 const server = (listen: number, database: string, env: Record<string, string> = {}) => ({
   command: `rm -f ${database} ${database}-* && npm start -- -p ${listen} -H 127.0.0.1`,
   url: `http://127.0.0.1:${listen}/`,
@@ -45,5 +48,6 @@ export default defineConfig({
   webServer: [
     server(port, e2eDatabaseFile, { RECO_MODEL_DIR: "off" }),
     server(modelPort, modelDatabaseFile, { RECO_MODEL_DIR: "tests/fixtures/tiny-model" }),
+    server(demoPort, demoDatabaseFile, { RECO_MODEL_DIR: "models/demo" }),
   ],
 });

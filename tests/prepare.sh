@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suites need beyond npm packages, only where it is missing:
 # Debian's Chromium (the browser test) and PostgreSQL 15 (the database tests), and the Python
-# packages of training/ (pytest). Safe to run again; fast when everything is there.
+# packages of training/ (pytest), and the demo model. Safe to run again; fast when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,3 +23,7 @@ if [ -f training/requirements.txt ]; then
   python3 -m pip install -q --disable-pip-version-check -r training/requirements.txt 2>&1 \
     | { grep -v "^WARNING: Location 'file:" || true; }
 fi
+
+# The shipped demo model (models/demo), which the browser test chats with: built once from
+# demo/goodbooks-model and the registry base model (about 10 minutes on 2 cores), then cached.
+PYTHONPATH=. python3 -m training.demo_model build

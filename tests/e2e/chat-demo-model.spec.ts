@@ -1,0 +1,53 @@
+import { readFileSync } from "node:fs";
+import { expect, test } from "@playwright/test";
+import Database from "better-sqlite3";
+import { demoDatabaseFile, demoPort } from "../../playwright.config";
+
+// The shipped demo model (models/demo, built by the set-up step from demo/goodbooks-model) on the
+// whole path: a message → cards ranked by the real LLM, explanations written by it → a thumbs up →
+// rows in the database. On 2 CPU cores one answer takes about a minute, hence the long timeouts.
+test.use({ baseURL: `http://127.0.0.1:${demoPort}` });
+test.setTimeout(300_000);
+
+const demoVersion = (JSON.parse(readFileSync("models/demo/manifest.json", "utf8")) as { version: string }).version;
+
+test("the demo model ranks and explains, and a thumbs up becomes training data", async ({ page }) => {
+  await page.goto("/");
+  await page.getByTestId("chat-input").fill("Something like The Hunger Games, but not too long");
+  await page.getByTestId("chat-input").press("Enter");
+
+  const cards = page.getByTestId("item-card");
+  await expect(cards.first()).toBeVisible({ timeout: 120_000 });
+  await expect(cards).toHaveCount(5, { timeout: 120_000 });
+  await expect(page.locator('[data-testid="item-explanation"][aria-busy="true"]')).toHaveCount(0, { timeout: 240_000 });
+  await expect(page.getByTestId("notice")).toHaveText(`Ranked and explained by the language model ${demoVersion}.`);
+  // Real words from the model, not the baseline's evidence line.
+  for (const explanation of await page.getByTestId("item-explanation").all()) {
+    await expect(explanation).toHaveText(/\p{L}{3,}.*\p{L}{3,}/su);
+  }
+
+  const first = cards.first();
+  const recommendationId = await first.getAttribute("data-recommendation-id");
+  await first.getByTestId("feedback-thumbs_up").click();
+  await expect(first.getByTestId("feedback-thumbs_up")).toHaveAttribute("aria-pressed", "true");
+
+  const db = new Database(demoDatabaseFile, { readonly: true });
+  try {
+    await expect.poll(() => db.prepare("SELECT kind FROM feedback WHERE recommendation_id = ?").all(recommendationId))
+      .toEqual([{ kind: "thumbs_up" }]);
+    const stored = db.prepare("SELECT model_version, explanation, rank FROM recommendations WHERE message_id = "
+      + "(SELECT message_id FROM recommendations WHERE id = ?) ORDER BY rank").all(recommendationId) as
+      { model_version: string; explanation: string; rank: number }[];
+    expect(stored.map((r) => r.rank)).toEqual([1, 2, 3, 4, 5]);
+    for (const r of stored) {
+      expect(r.model_version).toBe(demoVersion);
+      expect(r.explanation.length).toBeGreaterThan(10);
+    }
+    const like = db.prepare(
+      "SELECT COUNT(*) AS n FROM interactions i JOIN recommendations r ON r.item_id = i.item_id "
+      + "WHERE r.id = ? AND i.kind = 'like' AND i.source LIKE 'feedback:%'").get(recommendationId) as { n: number };
+    expect(like.n).toBe(1);
+  } finally {
+    db.close();
+  }
+});
