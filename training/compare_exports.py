@@ -8,7 +8,7 @@ writes
     SmolLM2-135M-Instruct.Q8_0.gguf   the Q4_1 GGUF dequantized and requantized to Q8_0 (llama.cpp)
     text-onnx/                        a standard text-only ONNX export for transformers.js: config.json,
                                       generation_config.json, tokenizer files, onnx/model.onnx (fp32) and
-                                      onnx/model_int8.onnx (dynamic int8, loaded with dtype "int8")
+                                      onnx/model_int8.onnx (dynamic int8, 7-bit weights; dtype "int8")
     decode_bytes.json                 weight bytes read per decoded token, per file (the bandwidth bound)
 
 Files already there are kept. The Q8_0 copy carries every metadata key of the Q4_1 file (tokenizer, chat
@@ -82,7 +82,10 @@ def export_text_onnx(llm, path):
     from torch.export import Dim
     c = llm.config
     layers, kv_heads, head_dim = c.num_hidden_layers, c.num_key_value_heads, c.head_dim
-    B, T, P, PT = Dim("batch", max=1024), Dim("seq", max=8192), Dim("past", max=8192), Dim("total", max=16384)
+    # transformers.js sizes the empty first cache from the graph's input shapes: the batch axis must be named
+    # "batch_size" (optimum's names), any other symbolic axis becomes 0.
+    B, T = Dim("batch_size", max=1024), Dim("sequence_length", max=8192)
+    P, PT = Dim("past_sequence_length", max=8192), Dim("total_sequence_length", max=16384)
     past_names = [f"past_key_values.{i}.{kv}" for i in range(layers) for kv in ("key", "value")]
     present_names = [f"present.{i}.{kv}" for i in range(layers) for kv in ("key", "value")]
     # A non-empty example cache (P = 3), as training/export.py does, so no empty-cache branch is baked in.
@@ -188,9 +191,12 @@ def main():
         os.replace(fp32_path + ".part", fp32_path)
     if not os.path.isfile(int8_path):
         from onnxruntime.quantization import QuantType, quantize_dynamic
-        print("quantizing to int8 (onnxruntime quantize_dynamic, MatMul weights per channel)...")
+        print("quantizing to int8 (onnxruntime quantize_dynamic, MatMul weights per channel, 7-bit range)...")
+        # reduce_range (weights in [-64, 63]), as transformers.js' own quantize script does: on AVX2 onnxruntime
+        # multiplies u8 activations by s8 weights with VPMADDUBSW, whose int16 pair sums saturate at full 8-bit
+        # range. Without it this model's greedy text here is gibberish; with it, close to fp32's.
         quantize_dynamic(fp32_path, int8_path + ".part", weight_type=QuantType.QInt8, per_channel=True,
-                         op_types_to_quantize=["MatMul"])
+                         reduce_range=True, op_types_to_quantize=["MatMul"])
         os.replace(int8_path + ".part", int8_path)
 
     files = [args.gguf, q8_path, fp32_path, int8_path]
