@@ -3,7 +3,10 @@
  * LLaRA recommendation prompt, with the memory-bandwidth bound of each format's decode speed.
  *
  *   training/.venv/bin/python -m training.compare_exports --model <version folder>   # once: Q8_0 GGUF, text-only ONNX, byte counts
- *   npm run bench:compare -- [--model <version folder>] [--threads 1,2] [--decode 32] [--repeat 3]
+ *   npm run bench:compare -- [--model <version folder>] [--threads 1,2] [--decode 32] [--repeat 3] [--wrap "<command prefix>"]
+ *
+ * --wrap runs every child under a command prefix (on a shared machine: `--wrap "bash /tmp/quiet.sh"`, which pauses
+ * background jobs for the duration of one measurement).
  *
  * Rows, each in its own child process (so peak RSS is that row's alone):
  * - model-runtime fp32 / int8 on the version folder (LLaRA's hybrid prompt): bench/runtime.ts's own measurement,
@@ -43,6 +46,7 @@ const { values: args } = parseArgs({
     child: { type: "string" },
     file: { type: "string" },
     prompt: { type: "string" },
+    wrap: { type: "string" },
   },
 });
 
@@ -208,8 +212,10 @@ interface RuntimeResult {
   loadAvg: number;
 }
 
+/** Runs one measurement in a child process, under the --wrap command when given (e.g. one that quiets the machine). */
 function spawnChild(argv: string[]): string {
-  const child = spawnSync(process.execPath, [...process.execArgv, ...argv], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const command = [...(args.wrap?.split(" ").filter(Boolean) ?? []), process.execPath, ...process.execArgv, ...argv];
+  const child = spawnSync(command[0]!, command.slice(1), { encoding: "utf8", maxBuffer: 1 << 24 });
   const line = child.stdout.split("\n").find((l) => l.startsWith("RESULT "));
   if (!line) throw new Error(`${argv.join(" ")} failed:\n${child.stderr}`);
   return line.slice(7);
