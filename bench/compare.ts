@@ -3,7 +3,9 @@
  * LLaRA recommendation prompt, with the memory-bandwidth bound of each format's decode speed.
  *
  *   training/.venv/bin/python -m training.compare_exports --model <version folder>   # once: Q8_0 GGUF, text-only ONNX, byte counts
- *   npm run bench:compare -- [--model <version folder>] [--threads 1,2] [--decode 32] [--repeat 3] [--wrap "<command prefix>"]
+ *   npm run bench:compare -- [--model <version folder>] [--precision fp32,int8] [--threads 1,2] [--decode 32] [--repeat 3]
+ *                            [--wrap "<command prefix>"]
+ * --model defaults to models/demo when it exists, else models/llara-movielens-smoke; --precision to the graphs it has.
  *
  * --wrap runs every child under a command prefix (on a shared machine: `--wrap "bash /tmp/quiet.sh"`, which pauses
  * background jobs for the duration of one measurement).
@@ -38,6 +40,7 @@ const { values: args } = parseArgs({
     model: { type: "string", default: existsSync("models/demo/manifest.json") ? "models/demo" : "models/llara-movielens-smoke" },
     compare: { type: "string", default: "models/compare" },
     base: { type: "string", default: "training/cache/SmolLM2-135M-Instruct.Q4_1.gguf" },
+    precision: { type: "string" },
     threads: { type: "string", default: "1,2" },
     decode: { type: "string", default: "32" },
     repeat: { type: "string", default: "3" },
@@ -249,7 +252,9 @@ async function main() {
   }
 
   // The prompt bench/runtime.ts uses (history rows 1..10, candidates 11..30, template 0), and its text-only form.
-  const folder = await loadModelFolder(args.model!, { skipHashes: true, precision: "int8" });
+  const folder = await loadModelFolder(args.model!, { skipHashes: true });
+  // model-runtime rows: the precisions asked for, else those the folder has (a folder may ship fp32 only).
+  const precisions = (args.precision ?? (folder.manifest.llm_int8 ? "fp32,int8" : "fp32")).split(",") as Array<"fp32" | "int8">;
   const nHistory = Number(args.history);
   const history = Array.from({ length: nHistory }, (_, i) => i + 1);
   const candidates = Array.from({ length: Number(args.candidates) }, (_, i) => nHistory + i + 1);
@@ -267,7 +272,7 @@ async function main() {
   const q8 = path.join(args.compare!, path.basename(args.base!).replace("Q4_1", "Q8_0"));
   const jobs = threadCounts.flatMap((t) => [
     { label: `bandwidth, ${t} thread(s)`, argv: [self, "--child", "bandwidth", "--threads", String(t)] },
-    ...(["fp32", "int8"] as const).map((p) => ({
+    ...precisions.map((p) => ({
       label: `model-runtime ${p}, ${t} thread(s)`,
       argv: [runtimeBench, "--child", "--model", args.model!, "--precision", p, "--threads", String(t), "--decode", args.decode!,
         "--repeat", args.repeat!, "--history", args.history!, "--candidates", args.candidates!, "--streams", "1"],
@@ -304,7 +309,7 @@ async function main() {
   }
   bar.stop();
 
-  console.log(`\nmodel-runtime: ${args.model} (hybrid prompt); llama.cpp and transformers.js: SmolLM2-135M-Instruct base (text prompt)`);
+  console.log(`\nmodel-runtime: ${args.model}, ${precisions.join(" and ")} (hybrid prompt); llama.cpp and transformers.js: SmolLM2-135M-Instruct base (text prompt)`);
   console.log(`prompt: LLaRA template 0, ${args.history} history + ${args.candidates} candidates; decode ${args.decode} tokens greedy; medians of ${args.repeat}`);
   console.log(`machine: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? "?"}; ${new Date().toISOString()}`);
   for (const [t, b] of bandwidths) console.log(`bandwidth, ${t} thread(s): read (memcmp) ${b.readGBs.toFixed(1)} GB/s, copy (memcpy, read + write) ${b.copyGBs.toFixed(1)} GB/s`);
