@@ -161,7 +161,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--base", default=base_dir, help="the HF folder of the base model (python -m training.base_model)")
     ap.add_argument("--gguf", default=os.path.join("training/cache", gguf_name))
-    ap.add_argument("--model", default=None, help="a model version folder whose llm.onnx / llm.int8.onnx to count too")
+    ap.add_argument("--model", default=None, help="a model version folder whose LLM graphs (fp32, int8 if any) to count too")
     ap.add_argument("--out", default="models/compare")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
@@ -201,7 +201,9 @@ def main():
 
     files = [args.gguf, q8_path, fp32_path, int8_path]
     if args.model:
-        files += [os.path.join(args.model, "llm.onnx"), os.path.join(args.model, "llm.int8.onnx")]
+        with open(os.path.join(args.model, "manifest.json")) as fh:
+            manifest = json.load(fh)
+        files += [os.path.join(args.model, manifest[k]["file"]) for k in ("llm", "llm_int8") if manifest.get(k)]
     table_path = os.path.join(args.out, "decode_bytes.json")
     table = json.load(open(table_path)) if os.path.isfile(table_path) else {}
     for f in tqdm(files, desc="decode bytes"):
