@@ -5,6 +5,8 @@
  *   npm run bench:turn                                   baseline recommender (and models/demo if built)
  *   npm run bench:turn -- --model models/demo            with a model version folder
  *   npm run bench:turn -- --model tests/fixtures/tiny-model   the tiny random-weight test model
+ *   options: --turns N (per row, default 16)  --databases sqlite,postgres  --no-baseline
+ *   RECO_PRECISION=int8 and RECO_THREADS apply to the model as in the app.
  *
  * Turns run in-process (server/recommend/turn.ts through a real AI SDK UI message stream), so the
  * numbers are the server's work per chat without HTTP. Prints a Markdown table.
@@ -35,7 +37,6 @@ const QUERIES = [
   "I loved Gone Girl",
   "Something like Harry Potter and the Sorcerer's Stone",
 ];
-const TURNS_PER_RUN = 16;
 
 type Timing = { firstCard: number; full: number };
 type Row = { database: string; recommender: string; concurrency: number; timings: Timing[] };
@@ -61,7 +62,7 @@ async function timedTurn(db: Db, text: string): Promise<Timing> {
   return { firstCard, full: performance.now() - started };
 }
 
-async function benchDatabase(database: string, url: string, recommenders: (string | null)[], rows: Row[]) {
+async function benchDatabase(database: string, url: string, recommenders: (string | null)[], turns: number, rows: Row[]) {
   await migrateDatabase(url);
   const db = await openDb(url);
   try {
@@ -71,16 +72,36 @@ async function benchDatabase(database: string, url: string, recommenders: (strin
       await timedTurn(db, QUERIES[0]!); // warm-up: catalog index, model load
       for (const concurrency of [1, 8]) {
         const timings: Timing[] = [];
-        for (let started = 0; started < TURNS_PER_RUN; started += concurrency) {
+        for (let started = 0; started < turns; started += concurrency) {
           const batch = Array.from({ length: concurrency }, (_, i) => QUERIES[(started + i) % QUERIES.length]!);
           timings.push(...(await Promise.all(batch.map((q) => timedTurn(db, q)))));
         }
-        rows.push({ database, recommender: model ? `model ${model}` : "baseline", concurrency, timings });
+        const label = model ? `model ${model} (${process.env.RECO_PRECISION ?? "fp32"})` : "baseline";
+        rows.push({ database, recommender: label, concurrency, timings });
         console.error(`${database} · ${model ?? "baseline"} · ${concurrency} concurrent: done`);
       }
     }
   } finally {
     await db.$disconnect();
+  }
+}
+
+/** The same on a throw-away database of the tests' PostgreSQL server (or TEST_POSTGRES_URL's). */
+async function benchPostgres(recommenders: (string | null)[], turns: number, rows: Row[]) {
+  const missing = postgresBinariesMissing();
+  if (missing && !process.env.TEST_POSTGRES_URL) {
+    console.error(`PostgreSQL skipped: ${missing}`);
+    return;
+  }
+  const server = process.env.TEST_POSTGRES_URL ? null : await startPostgresServer();
+  const serverUrl = process.env.TEST_POSTGRES_URL ?? server!.url;
+  const name = `reco_bench_${randomBytes(4).toString("hex")}`;
+  await createDatabase(serverUrl, name);
+  try {
+    await benchDatabase("PostgreSQL 15", databaseUrlFor(serverUrl, name), recommenders, turns, rows);
+  } finally {
+    await dropDatabase(serverUrl, name);
+    await server?.stop();
   }
 }
 
@@ -90,33 +111,34 @@ const quantile = (values: number[], q: number) => {
 };
 
 async function main() {
-  const { values } = parseArgs({ options: { model: { type: "string", multiple: true } } });
-  const recommenders: (string | null)[] = [null, ...(values.model ?? [])];
+  const { values } = parseArgs({
+    options: {
+      model: { type: "string", multiple: true },
+      turns: { type: "string", default: "16" },
+      databases: { type: "string", default: "sqlite,postgres" },
+      "no-baseline": { type: "boolean", default: false },
+    },
+  });
+  const turns = Number(values.turns);
+  if (!Number.isInteger(turns) || turns < 1) throw new Error(`--turns must be a positive integer, not ${values.turns}`);
+  const databases = values.databases.split(",");
+  const unknown = databases.filter((d) => d !== "sqlite" && d !== "postgres");
+  if (unknown.length > 0) throw new Error(`--databases takes sqlite and/or postgres, not ${unknown.join(", ")}`);
+  const recommenders: (string | null)[] = [...(values["no-baseline"] ? [] : [null]), ...(values.model ?? [])];
   const rows: Row[] = [];
 
-  const dir = await mkdtemp(path.join(os.tmpdir(), "reco-bench-turn-"));
-  try {
-    await benchDatabase("SQLite", `file:${path.join(dir, "bench.db")}`, recommenders, rows);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-
-  const missing = postgresBinariesMissing();
-  if (missing && !process.env.TEST_POSTGRES_URL) console.error(`PostgreSQL skipped: ${missing}`);
-  else {
-    const server = process.env.TEST_POSTGRES_URL ? null : await startPostgresServer();
-    const serverUrl = process.env.TEST_POSTGRES_URL ?? server!.url;
-    const name = `reco_bench_${randomBytes(4).toString("hex")}`;
-    await createDatabase(serverUrl, name);
+  if (databases.includes("sqlite")) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "reco-bench-turn-"));
     try {
-      await benchDatabase("PostgreSQL 15", databaseUrlFor(serverUrl, name), recommenders, rows);
+      await benchDatabase("SQLite", `file:${path.join(dir, "bench.db")}`, recommenders, turns, rows);
     } finally {
-      await dropDatabase(serverUrl, name);
-      await server?.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   }
 
-  console.log(`${TURNS_PER_RUN} turns per row (queries cycle through ${QUERIES.length}); milliseconds.`);
+  if (databases.includes("postgres")) await benchPostgres(recommenders, turns, rows);
+
+  console.log(`${turns} turns per row (queries cycle through ${QUERIES.length}); milliseconds.`);
   console.log("| database | recommender | concurrent chats | first card p50 | first card p90 | full answer p50 | full answer p90 |");
   console.log("|---|---|---:|---:|---:|---:|---:|");
   for (const r of rows) {
