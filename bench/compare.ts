@@ -164,13 +164,14 @@ async function llamaCpp(file: string, threads: number, text: string): Promise<Ro
   const context = await model.createContext({ contextSize: 1024, batchSize: 512, threads, flashAttention: true });
   const sequence = context.getSequence();
   const ids = model.tokenize(text, true);
+  // yieldEogToken: an end-of-generation token must not end the timed stream early (the other engines run on past it).
   const stats = await repeated(async () => {
     await sequence.clearHistory();
-    return timeStream(sequence.evaluate(ids, { temperature: 0 }));
+    return timeStream(sequence.evaluate(ids, { temperature: 0, yieldEogToken: true }));
   });
   await sequence.clearHistory();
   const sample: Token[] = [];
-  for await (const token of sequence.evaluate(ids, { temperature: 0 })) if (sample.push(token) === 8) break;
+  for await (const token of sequence.evaluate(ids, { temperature: 0, yieldEogToken: true })) if (sample.push(token) === 8) break;
   return finish({
     engine: "llama.cpp",
     format: path.basename(file).match(/\.(Q\w+)\.gguf$/)?.[1] ?? path.basename(file),
