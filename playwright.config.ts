@@ -7,7 +7,7 @@ export const e2eDatabaseFile = "data/e2e.db";
 // A second server with a language model serving: the tiny random-weight test model (its words are
 // noise; the streaming of explanations into cards is what its test checks).
 export const modelPort = port + 1;
-export const modelDatabaseFile = "data/e2e-model.db";
+const modelDatabaseFile = "data/e2e-model.db";
 // A third with the shipped demo model (models/demo, which tests/prepare.sh builds).
 export const demoPort = port + 2;
 export const demoDatabaseFile = "data/e2e-demo.db";

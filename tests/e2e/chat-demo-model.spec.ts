@@ -9,6 +9,18 @@ import { demoDatabaseFile, demoPort } from "../../playwright.config";
 test.use({ baseURL: `http://127.0.0.1:${demoPort}` });
 test.setTimeout(300_000);
 
+/** Statuses of a conversation's messages in order, from the demo server's database. */
+function messageStatuses(conversationUrl: string): string[] {
+  const id = conversationUrl.split("/c/")[1];
+  const db = new Database(demoDatabaseFile, { readonly: true });
+  try {
+    const rows = db.prepare("SELECT status FROM messages WHERE conversation_id = ? ORDER BY created_at").all(id) as { status: string }[];
+    return rows.map((r) => r.status);
+  } finally {
+    db.close();
+  }
+}
+
 const demoVersion = (JSON.parse(readFileSync("models/demo/manifest.json", "utf8")) as { version: string }).version;
 
 test("the demo model ranks and explains, and a thumbs up becomes training data", async ({ page }) => {
@@ -50,4 +62,23 @@ test("the demo model ranks and explains, and a thumbs up becomes training data",
   } finally {
     db.close();
   }
+});
+
+// Here rather than on the tiny model: its whole answer can finish before a click lands; the real
+// model's explanations take seconds each.
+test("an answer stopped mid-stream is kept, marked as interrupted", async ({ page }) => {
+  await page.goto("/");
+  await page.getByTestId("chat-input").fill("Something like Twilight");
+  await page.getByTestId("chat-input").press("Enter");
+  await expect(page.getByTestId("item-card").first()).toBeVisible({ timeout: 120_000 });
+  await page.getByRole("button", { name: "Stop" }).click();
+  await expect(page.getByTestId("send")).toBeVisible();
+
+  // The server notices the closed stream at its next write and stores what it had as failed.
+  const conversation = page.url();
+  await expect.poll(() => messageStatuses(conversation)).toEqual(["complete", "failed"]);
+  await page.reload();
+  await expect(page.getByTestId("interrupted")).toHaveCount(1);
+  await expect(page.getByTestId("user-message")).toHaveText("Something like Twilight");
+  await expect(page.getByTestId("item-card").first()).toBeVisible();
 });
