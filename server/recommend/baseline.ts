@@ -22,7 +22,11 @@ export type BaselinePick = {
 
 export type BaselineResult = {
   picks: BaselinePick[];
-  /** The items the list was built around (named in the message, or the user's own history). */
+  /**
+   * The items the list was built around (named in the message, or the user's own history), OLDEST
+   * FIRST — the order SASRec and the LLM's prompt read a history in. Items named in one message
+   * count in the order they were named.
+   */
   seeds: CatalogEntry[];
   seedsFrom: "message" | "conversation" | "history" | "none";
   /** Set when no item met every filter and some were dropped to answer at all. */
@@ -50,7 +54,7 @@ async function cooccurrence(db: Db, seedIds: number[]): Promise<CoCount[]> {
     GROUP BY a.item_id, b.item_id`;
 }
 
-/** The user's own recent positive items, newest first: the seeds when the message names none. */
+/** The user's own most recent positive items, oldest first: the seeds when the message names none. */
 async function historySeeds(db: Db, userId: string, index: CatalogIndex): Promise<CatalogEntry[]> {
   const rows = await db.interaction.findMany({
     where: { userId, item: { catalog: index.catalog }, kind: { in: ["like", "save", "click", "to_read", "rating"] } },
@@ -65,7 +69,7 @@ async function historySeeds(db: Db, userId: string, index: CatalogIndex): Promis
     if (entry) seeds.set(entry.id, entry);
     if (seeds.size >= MAX_SEEDS) break;
   }
-  return [...seeds.values()];
+  return [...seeds.values()].reverse();
 }
 
 function describeFilters(request: Request, nouns: CatalogNouns): string {
@@ -205,7 +209,7 @@ export async function recommendBaseline(
   let seedsFrom: BaselineResult["seedsFrom"] = seeds.length ? "message" : "none";
   if (seeds.length === 0 && conversationItems.length > 0) {
     // A follow-up ("something shorter") keeps the items named earlier in the conversation.
-    seeds = conversationItems.slice(0, MAX_SEEDS);
+    seeds = conversationItems.slice(0, MAX_SEEDS).reverse();
     seedsFrom = "conversation";
   }
   if (seeds.length === 0) {

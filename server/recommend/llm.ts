@@ -2,13 +2,14 @@ import type { ModelRuntime } from "@/model-runtime";
 import type { CatalogEntry, CatalogIndex } from "../catalog/catalog-index";
 import { type Request, matchesRequest } from "../catalog/constraints";
 import type { CatalogNouns } from "../catalog/nouns";
-import type { BaselinePick } from "./baseline";
+import { cleanText } from "../chat/clean-text";
+import type { BaselinePick, BaselineResult } from "./baseline";
 
 /**
- * The language-model side of a turn: more candidates from SASRec, ranking by the LLM over a
- * LLaRA hybrid prompt (history and candidate titles, each followed by its behaviour slot), and
- * an explanation per chosen item, streamed. Catalog items and model rows meet through
- * items.json's external ids.
+ * The language-model side of a turn, and the one way from catalog entries to model rows: the
+ * user's history as model rows (oldest first, the manifest's limit), more candidates from SASRec,
+ * ranking by the LLM over a LLaRA hybrid prompt, and an explanation per chosen item, streamed.
+ * Catalog items and model rows meet through items.json's external ids.
  */
 
 export type ModelPick = BaselinePick & { row: number };
@@ -28,6 +29,25 @@ function modelRows(runtime: ModelRuntime): Map<string, number> {
 
 export function rowOf(runtime: ModelRuntime, externalId: string): number | null {
   return modelRows(runtime).get(externalId) ?? null;
+}
+
+/** A history as the model reads it: oldest first, only items the model knows, the most recent ones it can take. */
+export type ModelHistory = { entries: CatalogEntry[]; rows: number[] };
+
+/** How many history items and candidates this model version takes (its manifest). */
+export function modelLimits(runtime: ModelRuntime): { history: number; candidates: number } {
+  const { prompt, sasrec } = runtime.folder.manifest;
+  return { history: Math.min(prompt.max_history, sasrec.max_len), candidates: prompt.num_candidates };
+}
+
+/** Catalog entries, oldest first → the model's rows, oldest first, keeping the most recent `history` limit. */
+export function modelHistory(runtime: ModelRuntime, index: CatalogIndex, entries: readonly CatalogEntry[]): ModelHistory {
+  const known = entries.flatMap((entry) => {
+    const row = rowOf(runtime, externalIdOf(index, entry));
+    return row === null ? [] : [{ entry, row }];
+  });
+  const recent = known.slice(-modelLimits(runtime).history);
+  return { entries: recent.map((k) => k.entry), rows: recent.map((k) => k.row) };
 }
 
 function hasSpecialTokens(runtime: ModelRuntime, text: string): boolean {
@@ -60,7 +80,7 @@ export async function modelCandidates(
   }: {
     index: CatalogIndex;
     request: Request;
-    history: CatalogEntry[];
+    history: ModelHistory;
     basePicks: BaselinePick[];
     exclude: Set<number>;
     nouns: CatalogNouns;
@@ -81,15 +101,14 @@ export async function modelCandidates(
   };
   for (const pick of basePicks) add(pick);
 
-  const historyRows = history.flatMap((e) => rowOrEmpty(runtime, index, e));
-  if (historyRows.length > 0 && pool.length < size) {
+  if (history.rows.length > 0 && pool.length < size) {
     const byExternalId = new Map(index.entries.map((e) => [externalIdOf(index, e), e]));
     const excludedRows = [...exclude].flatMap((id) => {
       const entry = index.byId.get(id);
       return entry ? rowOrEmpty(runtime, index, entry) : [];
     });
-    const scored = await runtime.recommendItems(historyRows.slice(-10), size * 5, { exclude: excludedRows, signal });
-    const basis = history.length === 1 ? history[0]!.title : `your ${nouns.items}`;
+    const scored = await runtime.recommendItems(history.rows, size * 5, { exclude: excludedRows, signal });
+    const basis = history.entries.length === 1 ? history.entries[0]!.title : `your ${nouns.items}`;
     for (const item of scored) {
       const entry = byExternalId.get(item.id);
       if (!entry || exclude.has(entry.id) || !matchesRequest(entry, request)) continue;
@@ -115,12 +134,30 @@ function externalIdOf(index: CatalogIndex, entry: CatalogEntry): string {
   return index.externalIds.get(entry.id) ?? "";
 }
 
+/**
+ * The LLM's top picks for a turn, from a pool of baseline + SASRec candidates, with the history it
+ * read; null when it has nothing to add (no history it knows, or nothing to choose between: LLaRA's
+ * prompt is "this user has read <history>…").
+ */
+export async function rankForTurn(
+  runtime: ModelRuntime,
+  args: { index: CatalogIndex; request: Request; base: BaselineResult; exclude: Set<number>; nouns: CatalogNouns; count: number; signal?: AbortSignal },
+): Promise<{ picks: ModelPick[]; history: ModelHistory } | null> {
+  const { index, request, base, exclude, nouns, count, signal } = args;
+  const history = modelHistory(runtime, index, base.seeds);
+  const size = modelLimits(runtime).candidates;
+  const pool = await modelCandidates(runtime, { index, request, history, basePicks: base.picks, exclude, nouns, size, signal });
+  if (history.rows.length === 0 || pool.length < 2) return null;
+  const ranked = await rankWithModel(runtime, { history, pool, signal });
+  return { picks: ranked.slice(0, count), history };
+}
+
 /** Ranks the pool with the LLM: every candidate scored by sequence log-probability, best first. */
 export async function rankWithModel(
   runtime: ModelRuntime,
-  { history, pool, signal }: { history: number[]; pool: ModelPick[]; signal?: AbortSignal },
+  { history, pool, signal }: { history: ModelHistory; pool: ModelPick[]; signal?: AbortSignal },
 ): Promise<ModelPick[]> {
-  const prompt = runtime.recommendationPrompt({ history: history.slice(-10), candidates: pool.map((p) => p.row) });
+  const prompt = runtime.recommendationPrompt({ history: history.rows, candidates: pool.map((p) => p.row) });
   const scores = await runtime.rankCandidates(
     prompt,
     pool.map((p) => runtime.folder.items[p.row]!.title),
@@ -129,8 +166,21 @@ export async function rankWithModel(
   return scores.map((s) => ({ ...pool[s.index]!, score: s.probability }));
 }
 
+/** The explanation for one pick, streamed into `onText` as it grows; the whole text at the end. */
+export async function explainPick(
+  runtime: ModelRuntime,
+  { onText, ...args }: { onText: (text: string) => void; request: string; pick: ModelPick; historyTitles: string[]; nouns: CatalogNouns; signal?: AbortSignal },
+): Promise<string> {
+  let text = "";
+  for await (const delta of explanationStream(runtime, args)) {
+    text += cleanText(delta);
+    onText(text.trim());
+  }
+  return text.trim() || `${args.pick.evidence}.`;
+}
+
 /** Streams a one- or two-sentence explanation of why the item fits what the user asked. */
-export function explanationStream(
+function explanationStream(
   runtime: ModelRuntime,
   { request, pick, historyTitles, nouns, signal }: { request: string; pick: ModelPick; historyTitles: string[]; nouns: CatalogNouns; signal?: AbortSignal },
 ): AsyncGenerator<string> {

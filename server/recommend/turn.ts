@@ -1,7 +1,5 @@
 import type { UIMessageStreamWriter } from "ai";
-import type { ModelRuntime } from "@/model-runtime";
 import type { Db } from "../db/client";
-import { cleanText } from "../chat/clean-text";
 import type { ChatMessage, Notice, ItemCard } from "../chat/types";
 import { getCatalogIndex, type CatalogEntry, type CatalogIndex } from "../catalog/catalog-index";
 import { parseRequest, type Request } from "../catalog/constraints";
@@ -10,7 +8,7 @@ import { finishAssistantMessage, saveAssistantProgress, startAssistantMessage } 
 import { notInterestedItemIds } from "../feedback/feedback";
 import { servingModel } from "../models/serving";
 import { type BaselinePick, type BaselineResult, recommendBaseline, yearText } from "./baseline";
-import { explanationStream, modelCandidates, rankWithModel, rowOf } from "./llm";
+import { explainPick, modelLimits, rankForTurn } from "./llm";
 import { approvedExplanation } from "./reviewed-explanations";
 
 /**
@@ -37,7 +35,6 @@ export type TurnInput = {
 };
 
 const LIST_LENGTH = 5;
-const POOL_SIZE = 20; // LLaRA's protocol: the model chooses among 20 candidates
 
 export async function runTurn({ db, userId, conversationId, text, assistantMessageId, writer, signal }: TurnInput) {
   const parts: Part[] = [];
@@ -85,7 +82,8 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
         exclude,
         nouns,
         conversationItems,
-        limit: "runtime" in model ? POOL_SIZE : LIST_LENGTH,
+        // With a model, the baseline fills the model's candidate pool (LLaRA's protocol: 20).
+        limit: "runtime" in model ? modelLimits(model.runtime).candidates : LIST_LENGTH,
       });
       write({ type: "text", text: introText(request, base, nouns), state: "done" });
       await saveProgress();
@@ -94,7 +92,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
       let modelFailure: string | null = null;
       let explanationFailure: string | null = null;
       const ranked = llm
-        ? await rankedByModel(llm, { index, request, base, exclude, nouns, signal }).catch((error: unknown) => {
+        ? await rankForTurn(llm, { index, request, base, exclude, nouns, count: LIST_LENGTH, signal }).catch((error: unknown) => {
             // A model that fails on this request must not cost the visitor the answer.
             if (signal?.aborted) throw error;
             console.error("model ranking failed; answering with the baseline", error);
@@ -109,11 +107,11 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
           write({ type: "data-item", id, data: { ...card } });
           await saveProgress();
           if (card.status === "ready") continue; // a merchandiser's text: nothing to generate
-          card.explanation = await streamExplanation(llm, {
+          card.explanation = await explainPick(llm, {
             onText: (explanation) => write({ type: "data-item", id, data: { ...card, explanation } }),
             request: text,
             pick,
-            historyTitles: ranked.history.map((e) => e.title),
+            historyTitles: ranked.history.entries.map((e) => e.title),
             nouns,
             signal,
           }).catch((error: unknown) => {
@@ -143,44 +141,6 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
     await finishAssistantMessage(db, { id: assistantMessageId, parts, status: "failed", error: reason });
     throw error;
   }
-}
-
-/** The LLM's top picks from a pool of baseline + SASRec candidates, or null if it cannot rank here. */
-async function rankedByModel(
-  runtime: ModelRuntime,
-  args: { index: CatalogIndex; request: Request; base: BaselineResult; exclude: Set<number>; nouns: CatalogNouns; signal?: AbortSignal },
-): Promise<{ picks: (BaselinePick & { row: number })[]; history: CatalogEntry[] } | null> {
-  const { index, request, base, exclude, nouns, signal } = args;
-  const history = base.seeds.filter((e) => rowOf(runtime, index.externalIds.get(e.id) ?? "") !== null).slice(0, 10);
-  const pool = await modelCandidates(runtime, { index, request, history, basePicks: base.picks, exclude, nouns, size: POOL_SIZE, signal });
-  // LLaRA's prompt is "this user has read <history>…": with no history, or nothing to choose
-  // between, the model has nothing to add to the baseline's order.
-  if (history.length === 0 || pool.length < 2) return null;
-  const historyRows = history.map((e) => rowOf(runtime, index.externalIds.get(e.id) ?? "")!);
-  const ranked = await rankWithModel(runtime, { history: historyRows, pool, signal });
-  return { picks: ranked.slice(0, LIST_LENGTH), history };
-}
-
-async function streamExplanation(
-  runtime: ModelRuntime,
-  {
-    onText,
-    ...args
-  }: {
-    onText: (text: string) => void;
-    request: string;
-    pick: BaselinePick & { row: number };
-    historyTitles: string[];
-    nouns: CatalogNouns;
-    signal?: AbortSignal;
-  },
-): Promise<string> {
-  let text = "";
-  for await (const delta of explanationStream(runtime, args)) {
-    text += cleanText(delta);
-    onText(text.trim());
-  }
-  return text.trim() || `${args.pick.evidence}.`;
 }
 
 function noticeFor(
