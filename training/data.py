@@ -243,6 +243,19 @@ def load_goodbooks(folder, split_seed=seed):
     return ds
 
 
+def training_folds(rows, folds):
+    """Fold index per training row, for cross-fitting: rows of one user are consecutive in every
+    loader here (row k+1 continues row k when its history ends with row k's target), so users are
+    cut into `folds` contiguous blocks of about equal size and never split between folds."""
+    starts = [0] + [k for k in range(1, len(rows)) if not rows[k].history or rows[k].history[-1] != rows[k - 1].target]
+    fold_of, user = [], -1
+    for k in range(len(rows)):
+        if user + 1 < len(starts) and starts[user + 1] == k:
+            user += 1
+        fold_of.append(min(folds - 1, user * folds // len(starts)))
+    return fold_of
+
+
 def load(name, data_dir=None, split_seed=seed):
     """A dataset by name (data_dir overrides ../shared/data/<name>), or a folder written by `convert`."""
     if name not in DATASETS:

@@ -67,6 +67,17 @@ class Block(nn.Module):
         return x + self.ffn(self.ln2(x))
 
 
+def xavier_init(model):
+    """SASRec.pytorch's initialisation: Xavier-normal on every weight matrix (embeddings included).
+    PyTorch's default N(0, 1) embeddings, scaled by sqrt(dim), start the attention saturated: on
+    LastFM that took 184 epochs to reach val HR@1 0.16."""
+    for name, p in model.named_parameters():
+        if p.dim() > 1:
+            nn.init.xavier_normal_(p)
+    with torch.no_grad():
+        model.item_emb.weight[0].zero_()  # padding row
+
+
 class SASRec(nn.Module):
     def __init__(self, num_items, dim=64, max_len=10, blocks=2, heads=1, dropout=0.2):
         super().__init__()
@@ -76,6 +87,7 @@ class SASRec(nn.Module):
         self.drop = nn.Dropout(dropout)
         self.blocks = nn.ModuleList(Block(dim, heads, dropout) for _ in range(blocks))
         self.ln = nn.LayerNorm(dim, eps=1e-8)
+        xavier_init(self)
 
     def states(self, seq):
         """seq [B, L] of item rows, left-padded with 0, L <= max_len -> hidden states [B, L, dim]."""
@@ -234,7 +246,10 @@ def main():
     ap.add_argument("--threads", type=int, default=threads)
     ap.add_argument("--device", default=device, choices=["cpu", "cuda"])
     ap.add_argument("--data-dir", default=None, help="override the dataset folder (default: ../shared/data/<dataset>)")
-    ap.add_argument("--out", default=None, help="default: training/runs/<model>-<dataset>")
+    ap.add_argument("--out", default=None, help="default: training/runs/<model>-<dataset>[-fold<K>of<N>]")
+    ap.add_argument("--fold", default=None, metavar="K/N",
+                    help="cross-fitting: train without fold K of N (users in contiguous blocks), so the "
+                         "listwise ranker sees this model's scores on rows it never trained on")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -243,6 +258,12 @@ def main():
         ds = data.load(args.dataset, args.data_dir)
     except data.DataError as e:
         sys.exit(f"error: {e}")
+    suffix = ""
+    if args.fold:
+        k, n = (int(x) for x in args.fold.split("/"))
+        fold_of = data.training_folds(ds.train, n)
+        ds.train = [r for r, f in zip(ds.train, fold_of) if f != k]
+        suffix = f"-fold{k}of{n}"
     Model = SASRec if args.model == "sasrec" else GRU4Rec
     model = Model(ds.num_items, dim=args.dim, max_len=max_len, blocks=args.blocks, heads=args.heads,
                   dropout=args.dropout)
@@ -256,7 +277,7 @@ def main():
               "val_rows": len(ds.val), "test_rows": len(ds.test), "train_rows": len(ds.train),
               "train_seconds": round(time.time() - t0, 1), "best_val_hr1_during_training": best_val,
               "config": {k: getattr(args, k) for k in ("dim", "blocks", "heads", "dropout", "lr", "batch_size", "seed")}}
-    out = args.out or os.path.join(out_dir, f"{args.model}-{args.dataset}")
+    out = args.out or os.path.join(out_dir, f"{args.model}-{args.dataset}{suffix}")
     os.makedirs(out, exist_ok=True)
     torch.save({"state_dict": model.state_dict(), "num_items": ds.num_items, "dim": args.dim, "max_len": max_len,
                 "blocks": args.blocks, "heads": args.heads, "model": args.model}, os.path.join(out, "model.pt"))
