@@ -11,6 +11,7 @@ export { encodePrompt, recommendationMessages, PromptError, type HybridMessage, 
 export type { GenerateOptions, GenerationEvent, FinishReason } from "./generate";
 export { TokenTrie, candidateVariants, type CandidateScore, type ChosenCandidate, type ChooseOptions, type RankOptions } from "./constrained";
 export type { ScoredItem, TopKOptions } from "./sasrec";
+export { labelPrompt, type LabelRankInput, type LabelScore } from "./rank";
 export { QueueFullError, FairScheduler, type SchedulerOptions } from "./queue";
 export { DeviceError, sessionConfigFromEnv, type Device, type SessionConfig } from "./session";
 export { seededRng, type SamplingOptions } from "./sampling";

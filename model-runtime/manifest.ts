@@ -24,6 +24,31 @@ const fileEntry = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/, "64 lower-case hex digits"),
 });
 
+/** The listwise label head (training/rank.py): one prefill scores every candidate; see docs/MODEL_FOLDER.md. */
+const rankingSchema = z.object({
+  kind: z.literal("label_head"),
+  labels: z.array(z.string().min(1)).min(2),
+  label_ids: z.array(z.number().int().nonnegative()).min(2),
+  segments: z.object({
+    head: z.string(),
+    history_item: z.string().includes("{n}"),
+    candidates_head: z.string(),
+    candidate_item: z.string().includes("{label}"),
+    title_prefix: z.string(),
+    request_head: z.string(),
+    tail: z.string(),
+  }),
+  title_tokens: z.number().int().positive(),
+  hybrid: z.boolean(),
+  candidate_order: z.enum(["shuffled", "retriever"]),
+  fusion: z.object({ sasrec: z.number(), log_popularity: z.number(), beta: z.number() }),
+  /** Held-out HR@1 of the fused ranking and of the strongest baseline on the same rows: the app serves the LLM's order only when it wins. */
+  validation: z
+    .object({ split: z.string(), rows: z.number().int().positive(), fusion_hr1: z.number(), baseline: z.string(), baseline_hr1: z.number() })
+    .nullable()
+    .optional(),
+}).refine((r) => r.labels.length === r.label_ids.length, "labels and label_ids differ in length");
+
 export const manifestSchema = z.object({
   format: z.literal("reco-model-version/1"),
   version: z.string().min(1),
@@ -72,17 +97,27 @@ export const manifestSchema = z.object({
     count: z.number().int().positive(),
     embeddings_shape: z.tuple([z.number().int().positive(), z.number().int().positive()]),
   }),
+  ranking: rankingSchema.optional(),
   metrics: z.array(z.record(z.string(), z.unknown())),
   files: z.array(fileEntry).min(1),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type LlmGraphSpec = z.infer<typeof llmGraph>;
+export type RankingSpec = z.infer<typeof rankingSchema>;
 
 /** items.json: row index (1-based; row 0 of the embedding table is padding) → external id and title. */
 export const itemsFileSchema = z.object({
   count: z.number().int().nonnegative(),
-  rows: z.array(z.object({ row: z.number().int().positive(), id: z.string(), title: z.string() })),
+  rows: z.array(
+    z.object({
+      row: z.number().int().positive(),
+      id: z.string(),
+      title: z.string(),
+      /** Interactions in the training rows (the label head's fusion reads ln(1 + popularity)). */
+      popularity: z.number().int().nonnegative().optional(),
+    }),
+  ),
 });
 export type ItemRow = z.infer<typeof itemsFileSchema>["rows"][number];
 

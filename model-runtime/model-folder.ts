@@ -170,6 +170,13 @@ async function loadTokenizer(dir: string, m: Manifest, fail: Fail): Promise<Reco
     const id = tokenizer.tokenId(t.token);
     if (id !== t.id) fail("tokenizer.json", `special token ${role} ${t.token} has id ${id}, manifest says ${t.id}`);
   }
+  // The label head reads one logit per label: each label must be exactly that one token.
+  m.ranking?.labels.forEach((label, i) => {
+    const ids = tokenizer.encode(label);
+    if (ids.length !== 1 || ids[0] !== m.ranking!.label_ids[i]) {
+      fail("tokenizer.json", `ranking label ${JSON.stringify(label)} encodes as [${ids.join(", ")}], manifest says the single token ${m.ranking!.label_ids[i]}`);
+    }
+  });
   return tokenizer;
 }
 
@@ -191,6 +198,9 @@ async function loadItemTable(dir: string, m: Manifest, fail: Fail): Promise<Floa
 async function loadItems(dir: string, m: Manifest, fail: Fail): Promise<Array<ItemRow | undefined>> {
   const parsed = itemsFileSchema.safeParse(await readJson(dir, m.items.file, fail));
   if (!parsed.success) return fail(m.items.file, describeZodError(parsed.error));
+  if (m.ranking && parsed.data.rows.some((r) => r.popularity === undefined)) {
+    fail(m.items.file, "the manifest has a ranking head, whose fusion needs every row's popularity; some rows have none");
+  }
   if (parsed.data.rows.length !== m.items.count) {
     fail(m.items.file, `${parsed.data.rows.length} rows, manifest items.count is ${m.items.count}`);
   }

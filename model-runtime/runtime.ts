@@ -10,6 +10,7 @@ import { Decoder, type KvCache } from "./llm";
 import { loadModelFolder, type LoadOptions, type ModelFolder } from "./model-folder";
 import { encodePrompt, recommendationMessages, type HybridMessage, type PromptTokens } from "./prompt";
 import { FairScheduler, type SchedulerOptions } from "./queue";
+import { fuseScores, labelPrompt, recommenderScores, shownOrder, type LabelRankInput, type LabelScore } from "./rank";
 import { SasRec, type ScoredItem, type TopKOptions } from "./sasrec";
 
 export interface RuntimeOptions extends LoadOptions {
@@ -118,6 +119,31 @@ export class ModelRuntime {
   rankCandidates(prompt: PromptInput, candidates: readonly string[], options: RankOptions = {}): Promise<CandidateScore[]> {
     const tokens = this.encode(prompt);
     return this.holdingPromise(() => this.scheduler.withRequest(options.signal, () => rankCandidates(this, tokens, candidates, options)));
+  }
+
+  /** Whether this version has the listwise label head (one prefill ranks every candidate). */
+  get hasRankingHead(): boolean {
+    return this.folder.manifest.ranking !== undefined;
+  }
+
+  /**
+   * Ranks candidates with the label head: SASRec's state, one prefill of the ranking prompt, the label
+   * logits at its last position, fused with the recommender's scores (rank.ts). Best first.
+   */
+  rankByLabels(input: LabelRankInput): Promise<LabelScore[]> {
+    return this.holdingPromise(() =>
+      this.scheduler.withRequest(input.signal, async () => {
+        const state = await this.sasrec.userState(input.history, input.signal);
+        const recommender = recommenderScores(this.folder, state, input.candidates);
+        const order = shownOrder(this.folder, recommender);
+        const prompt = labelPrompt(this.folder, input, order);
+        if (prompt.ids.length > this.maxContextTokens) {
+          throw new RangeError(`ranking prompt of ${prompt.ids.length} tokens does not fit the context limit of ${this.maxContextTokens}`);
+        }
+        const { last } = await this.prefill(prompt, input.signal);
+        return fuseScores(this.folder, input.candidates, order, last, recommender);
+      }),
+    );
   }
 
   /** SASRec top-K for a history of item rows (history rows and `exclude` never returned). */

@@ -523,9 +523,11 @@ def special_tokens(tokenizer):
 
 
 def export_version(out, hybrid, tokenizer, sasrec, items, domain, version, base, metrics=None, parent=None,
-                   parity_sample=None, int8=True, require_int8_accuracy=False):
+                   parity_sample=None, int8=True, require_int8_accuracy=False, ranking=None):
     """Write the whole folder. items: list of (external_id, title) for rows 1..N (row 0 = padding).
-    require_int8_accuracy: fail when llm.int8.onnx does not pass int8_failures (meaningful on real weights only)."""
+    require_int8_accuracy: fail when llm.int8.onnx does not pass int8_failures (meaningful on real weights only).
+    ranking: a listwise label head (training.rank): {"prompt": RankPrompt, "manifest": its manifest section,
+    "popularity": training interactions per row (index 0 unused), "hybrid": bool}."""
     hybrid = hybrid.float().eval()
     sasrec = sasrec.float().eval()
     if sasrec.item_emb.weight.shape[0] != len(items) + 1:
@@ -558,18 +560,50 @@ def export_version(out, hybrid, tokenizer, sasrec, items, domain, version, base,
             export_sasrec(sasrec, os.path.join(out, "sasrec.onnx"))
         elif step == "items":
             item_table.numpy().astype("<f4").tofile(os.path.join(out, "item_embeddings.f32"))
+            rows = [{"row": r + 1, "id": str(i), "title": t} for r, (i, t) in enumerate(items)]
+            if ranking:  # the fusion's popularity term reads it
+                for r in rows:
+                    r["popularity"] = int(ranking["popularity"][r["row"]])
             with open(os.path.join(out, "items.json"), "w") as f:
-                json.dump({"count": len(items), "rows": [{"row": r + 1, "id": str(i), "title": t}
-                                                         for r, (i, t) in enumerate(items)]}, f, ensure_ascii=False)
+                json.dump({"count": len(items), "rows": rows}, f, ensure_ascii=False)
         elif step == "parity":
             template = prompts.TEMPLATES[domain][TEMPLATE_INDEX]
             parity = check_and_write_parity(out, hybrid, tokenizer, item_table, titles, parity_sample, template, d,
                                             os.path.join(out, "llm.int8.onnx") if int8 else None, check_sasrec(out, sasrec),
                                             require_int8_accuracy)
+            if ranking:
+                parity["ranking"] = check_ranking_parity(out, hybrid, item_table, titles, parity_sample, d, ranking)
         elif step == "manifest":
             write_manifest(out, d, tokenizer, domain, version, base, metrics, parent, inputs, outputs, sasrec, len(items),
-                           int8, parity)
+                           int8, parity, ranking["manifest"] if ranking else None)
     return out
+
+
+def check_ranking_parity(out, hybrid, item_table, titles, sample, d, ranking):
+    """The label head on the parity sample: PyTorch's 20 label logits at the answer position against
+    onnxruntime's, with and without a request line; both cases go into parity.json for the runtime's test."""
+    prompt, label_ids = ranking["prompt"], ranking["manifest"]["label_ids"]
+    cases = []
+    for request in (None, "something funny, not too long"):
+        ids, slots = prompt.encode([titles[i] for i in sample.history], [titles[c] for c in sample.candidates],
+                                   ranking["hybrid"], request, sample.history, sample.candidates)
+        x = torch.tensor([ids])
+        rows = torch.tensor([slots])
+        logits, _ = torch_forward(hybrid, x, item_table[rows], rows != 0)
+        want = logits[-1][label_ids]
+        dec = OrtDecoder(os.path.join(out, "llm.onnx"), d)
+        got, _ = dec.run(x.numpy(), item_table[rows].numpy(), (rows != 0).numpy(), dec.empty_past(), 0)
+        err = float(np.abs(got[-1][label_ids] - want.numpy()).max())
+        if err > tolerance:
+            raise ExportError(f"label head: onnxruntime's label logits differ from PyTorch's by {err}")
+        cases.append({"request": request, "input_ids": ids, "slot_items": slots,
+                      "label_logits": [round(float(v), 5) for v in want], "max_abs_diff": err})
+    with open(os.path.join(out, "parity.json")) as f:
+        parity = json.load(f)
+    parity["ranking"] = {"history": sample.history, "candidates": sample.candidates, "cases": cases}
+    with open(os.path.join(out, "parity.json"), "w") as f:
+        json.dump(parity, f, indent=1)
+    return {"max_abs_diff_label_logits": max(c["max_abs_diff"] for c in cases)}
 
 
 def graph_io(path):
@@ -580,7 +614,7 @@ def graph_io(path):
 
 
 def write_manifest(out, d, tokenizer, domain, version, base, metrics, parent, inputs, outputs, sasrec, num_items, int8,
-                   parity):
+                   parity, ranking=None):
     g_in, g_out = graph_io(os.path.join(out, "llm.onnx"))
     files = []
     for name in sorted(os.listdir(out)):
@@ -619,6 +653,8 @@ def write_manifest(out, d, tokenizer, domain, version, base, metrics, parent, in
                   "embeddings_shape": [num_items + 1, d["rec_dim"]], "embeddings_dtype": "float32 little-endian",
                   "row_0": "padding"},
         "parity": {"file": "parity.json", **parity},
+        # The listwise label head (training/rank.py, docs/MODEL_FOLDER.md): absent in title-generation versions.
+        **({"ranking": ranking} if ranking else {}),
         "metrics": metrics or [],
         "files": files,
     }
@@ -628,7 +664,7 @@ def write_manifest(out, d, tokenizer, domain, version, base, metrics, parent, in
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--run", help="a training run folder written by training.llara")
+    ap.add_argument("--run", help="a training run folder written by training.llara or training.rank")
     ap.add_argument("--out", help="the version folder to write, e.g. models/v1")
     ap.add_argument("--compare-int8", metavar="FOLDER", help="only compare FOLDER's llm.int8.onnx (or --int8-file) "
                     "with its llm.onnx on the parity prompt and apply the int8 acceptance criteria")
@@ -645,12 +681,18 @@ def main():
         sys.exit(f"not accepted: {'; '.join(failures)}" if failures else None)
     if not (args.run and args.out):
         ap.error("--run and --out are required")
-    from training import llara
+    from training import llara, rank
     try:
-        hybrid, tokenizer, sasrec, items, info = llara.load_for_export(args.run)
+        with open(os.path.join(args.run, "info.json")) as f:
+            kind = json.load(f).get("kind", "llara")
+        ranking = None
+        if kind == "rank":  # a listwise label head (training.rank)
+            hybrid, tokenizer, sasrec, items, info, ranking = rank.load_for_export(args.run)
+        else:
+            hybrid, tokenizer, sasrec, items, info = llara.load_for_export(args.run)
         export_version(args.out, hybrid, tokenizer, sasrec, items, info["domain"], args.version or os.path.basename(
             os.path.normpath(args.out)), info["base"], metrics=info.get("metrics"), int8=not args.no_int8,
-            require_int8_accuracy=True)
+            require_int8_accuracy=True, ranking=ranking)
     except (ExportError, FileNotFoundError, ValueError) as e:
         sys.exit(f"error: {e}")
     print(f"wrote {args.out}")

@@ -275,7 +275,8 @@ def evaluate(model, tok, ds, rows, item_table, dev, autocast, batch_size=8, desc
             ch.append(best == r.target)
             if len(examples) < 5:
                 examples.append({"target": ds.titles[r.target], "generated": text, "constrained": ds.titles[best]})
-    return {"greedy": metrics_of(gv, gh), "constrained": metrics_of(cv, ch), "examples": examples}
+    return {"greedy": metrics_of(gv, gh), "constrained": metrics_of(cv, ch), "examples": examples,
+            "greedy_hits": gh, "constrained_hits": ch}
 
 
 # --- training ------------------------------------------------------------------
@@ -366,18 +367,42 @@ def train(args):
     return run
 
 
+def run_paths(run, info, base_dir=None):
+    """(base folder, SASRec checkpoint) of a run: a packed run (training.demo_model) records only the base
+    model's name and carries its SASRec as sasrec.pt, so both resolve to what is on this machine."""
+    packed_sasrec = os.path.join(run, "sasrec.pt")
+    sasrec = packed_sasrec if os.path.isfile(packed_sasrec) else info["sasrec"]
+    base_dir = base_dir or info["base"]
+    if not os.path.isdir(base_dir) and os.path.isdir(os.path.join(os.path.dirname(base), base_dir)):
+        base_dir = os.path.join(os.path.dirname(base), base_dir)  # "SmolLM2-135M-Instruct" -> models/base/...
+    return base_dir, sasrec
+
+
+def load_run(run, dev, base_dir=None):
+    """(model with the run's weights, tokenizer, item table, info) for evaluation."""
+    if not os.path.isfile(os.path.join(run, "info.json")):
+        raise FileNotFoundError(f"{run} is not a training run folder (no info.json)")
+    with open(os.path.join(run, "info.json")) as f:
+        info = json.load(f)
+    base_dir, sasrec_path = run_paths(run, info, base_dir)
+    item_table = load_sasrec(sasrec_path).item_emb.weight.detach().float()
+    model, tok = build(base_dir, item_table.shape[1], dev)
+    if load_checkpoint_into(run, model) is None:
+        raise FileNotFoundError(f"{run}/checkpoint not found")
+    return model, tok, item_table, info
+
+
+def score_rows(run, ds, rows, dev, autocast):
+    """Per-row hits of title generation (free greedy: a hit only when valid) and constrained decoding."""
+    model, tok, item_table, _ = load_run(run, dev)
+    res = evaluate(model, tok, ds, rows, item_table, dev, autocast, desc="title generation")
+    return {"title generation (greedy)": res["greedy_hits"], "title generation (constrained)": res["constrained_hits"]}
+
+
 def run_eval(args):
     dev = torch.device(args.device)
-    if not os.path.isfile(os.path.join(args.run, "info.json")):
-        raise FileNotFoundError(f"{args.run} is not a training run folder (no info.json)")
-    with open(os.path.join(args.run, "info.json")) as f:
-        info = json.load(f)
+    model, tok, item_table, info = load_run(args.run, dev)
     ds = data.load(info["dataset"], args.data_dir)
-    sasrec = load_sasrec(info["sasrec"])
-    item_table = sasrec.item_emb.weight.detach().float()
-    model, tok = build(info["base"], item_table.shape[1], dev)
-    if load_checkpoint_into(args.run, model) is None:
-        raise FileNotFoundError(f"{args.run}/checkpoint not found")
     autocast = autocast_for(args, dev)[0]
     results = {}
     for split in args.splits.split(","):
@@ -387,6 +412,8 @@ def run_eval(args):
         rows = rows[: args.eval_rows] if args.eval_rows else rows
         t0 = time.time()
         results[split] = evaluate(model, tok, ds, rows, item_table, dev, autocast, desc=split)
+        for k in ("greedy_hits", "constrained_hits"):
+            results[split].pop(k)
         results[split]["seconds"] = round(time.time() - t0, 1)
         print(split, json.dumps({k: v for k, v in results[split].items() if k != "examples"}))
     with open(os.path.join(args.run, "eval.json"), "w") as f:
@@ -402,9 +429,8 @@ def load_for_export(run, base_dir=None, data_dir=None):
     with open(os.path.join(run, "info.json")) as f:
         info = json.load(f)
     ds = data.load(info["dataset"], data_dir)
-    packed_sasrec = os.path.join(run, "sasrec.pt")
-    sasrec = load_sasrec(packed_sasrec if os.path.isfile(packed_sasrec) else info["sasrec"])
-    base_dir = base_dir or info["base"]
+    base_dir, sasrec_path = run_paths(run, info, base_dir)
+    sasrec = load_sasrec(sasrec_path)
     model, tok = build(base_dir, sasrec.dim, torch.device("cpu"))
     if load_checkpoint_into(run, model) is None:
         raise FileNotFoundError(f"{run}/checkpoint not found")

@@ -102,6 +102,15 @@ def build(books=books_csv):
     return hybrid.eval(), tokenizer, sasrec, items
 
 
+def ranking_head(tokenizer):
+    """A label head on the random model (hybrid prompts, made-up fusion weights, no validation: the
+    app does not serve its order unless a test says so). Popularity: a fixed made-up count per row."""
+    from training.rank import RankPrompt, ranking_manifest
+    prompt = RankPrompt(tokenizer, "book", title_tokens=8)
+    return {"prompt": prompt, "hybrid": True, "popularity": [0] + [(7 * r) % 23 for r in range(1, num_items + 1)],
+            "manifest": ranking_manifest(prompt, (1.0, 0.3), 0.5, "shuffled", True)}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=out_dir)
@@ -121,7 +130,7 @@ def main():
                 "licensed CC BY-SA 4.0: https://creativecommons.org/licenses/by-sa/4.0/\n")
     export_version(args.out, hybrid, tokenizer, sasrec, items, domain="book", version="tiny-random",
                    base={"name": "tiny-random-llama (2 layers, random weights)", "license": "Apache-2.0"},
-                   metrics=[])
+                   metrics=[], ranking=ranking_head(tokenizer))
     total = sum(os.path.getsize(os.path.join(args.out, n)) for n in os.listdir(args.out))
     print(f"wrote {args.out}: {total / 1e6:.2f} MB")
 

@@ -135,8 +135,24 @@ function externalIdOf(index: CatalogIndex, entry: CatalogEntry): string {
 }
 
 /**
+ * Whether this model version orders the cards: only a ranking head whose fused ranking beat the
+ * strongest baseline on held-out rows (manifest.ranking.validation). Otherwise the baseline's order
+ * is served, and the model still writes the explanations.
+ */
+export function modelRanks(runtime: ModelRuntime): { ranks: true } | { ranks: false; why: string } {
+  const ranking = runtime.folder.manifest.ranking;
+  if (!ranking) return { ranks: false, why: "this version has no ranking head (its title-generation ranking is not better than the baseline's)" };
+  const v = ranking.validation;
+  if (!v) return { ranks: false, why: "its ranking was not validated against a baseline" };
+  if (v.fusion_hr1 <= v.baseline_hr1) {
+    return { ranks: false, why: `its ranking did not beat ${v.baseline} on held-out ${v.split} rows (HR@1 ${v.fusion_hr1.toFixed(3)} vs ${v.baseline_hr1.toFixed(3)})` };
+  }
+  return { ranks: true };
+}
+
+/**
  * The LLM's top picks for a turn, from a pool of baseline + SASRec candidates, with the history it
- * read; null when it has nothing to add (no history it knows, or nothing to choose between: LLaRA's
+ * read; null when it has nothing to add (no history it knows, or nothing to choose between: the
  * prompt is "this user has read <history>…").
  */
 export async function rankForTurn(
@@ -152,11 +168,19 @@ export async function rankForTurn(
   return { picks: ranked.slice(0, count), history };
 }
 
-/** Ranks the pool with the LLM: every candidate scored by sequence log-probability, best first. */
+/**
+ * Ranks the pool with the LLM, best first: with the label head, one prefill scores every candidate
+ * (fused with SASRec and popularity); a title-generation version scores each candidate's title by
+ * sequence log-probability.
+ */
 export async function rankWithModel(
   runtime: ModelRuntime,
   { history, pool, signal }: { history: ModelHistory; pool: ModelPick[]; signal?: AbortSignal },
 ): Promise<ModelPick[]> {
+  if (runtime.hasRankingHead) {
+    const scores = await runtime.rankByLabels({ history: history.rows, candidates: pool.map((p) => p.row), signal });
+    return scores.map((s) => ({ ...pool[s.index]!, score: s.probability }));
+  }
   const prompt = runtime.recommendationPrompt({ history: history.rows, candidates: pool.map((p) => p.row) });
   const scores = await runtime.rankCandidates(
     prompt,
@@ -169,7 +193,7 @@ export async function rankWithModel(
 /** The explanation for one pick, streamed into `onText` as it grows; the whole text at the end. */
 export async function explainPick(
   runtime: ModelRuntime,
-  { onText, ...args }: { onText: (text: string) => void; request: string; pick: ModelPick; historyTitles: string[]; nouns: CatalogNouns; signal?: AbortSignal },
+  { onText, ...args }: { onText: (text: string) => void; request: string; pick: BaselinePick; historyTitles: string[]; nouns: CatalogNouns; signal?: AbortSignal },
 ): Promise<string> {
   let text = "";
   for await (const delta of explanationStream(runtime, args)) {
@@ -182,7 +206,7 @@ export async function explainPick(
 /** Streams a one- or two-sentence explanation of why the item fits what the user asked. */
 function explanationStream(
   runtime: ModelRuntime,
-  { request, pick, historyTitles, nouns, signal }: { request: string; pick: ModelPick; historyTitles: string[]; nouns: CatalogNouns; signal?: AbortSignal },
+  { request, pick, historyTitles, nouns, signal }: { request: string; pick: BaselinePick; historyTitles: string[]; nouns: CatalogNouns; signal?: AbortSignal },
 ): AsyncGenerator<string> {
   const item = pick.entry;
   const facts = [item.creators ? `by ${item.creators}` : "", item.year ? `from ${item.year}` : "", item.genres.slice(0, 3).join(", ")]

@@ -8,7 +8,7 @@ import { finishAssistantMessage, saveAssistantProgress, startAssistantMessage } 
 import { notInterestedItemIds } from "../feedback/feedback";
 import { servingModel } from "../models/serving";
 import { type BaselinePick, type BaselineResult, recommendBaseline, yearText } from "./baseline";
-import { explainPick, modelLimits, rankForTurn } from "./llm";
+import { explainPick, modelHistory, modelLimits, modelRanks, rankForTurn } from "./llm";
 import { approvedExplanation } from "./reviewed-explanations";
 
 /**
@@ -89,9 +89,11 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
       await saveProgress();
 
       const llm = "runtime" in model ? model.runtime : null;
+      // The model orders the cards only where it beat the baseline on held-out rows; it explains them either way.
+      const ranks = llm ? modelRanks(llm) : null;
       let modelFailure: string | null = null;
       let explanationFailure: string | null = null;
-      const ranked = llm
+      const ranked = llm && ranks?.ranks
         ? await rankForTurn(llm, { index, request, base, exclude, nouns, count: LIST_LENGTH, signal }).catch((error: unknown) => {
             // A model that fails on this request must not cost the visitor the answer.
             if (signal?.aborted) throw error;
@@ -100,39 +102,36 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
             return null;
           })
         : null;
-      if (llm && ranked) {
-        for (const [i, pick] of ranked.picks.entries()) {
-          const card = await storeRecommendation(db, { assistantMessageId, pick, rank: i + 1, recommender: llm.version, nouns });
-          const id = `item-${card.recommendationId}`;
-          write({ type: "data-item", id, data: { ...card } });
-          await saveProgress();
-          if (card.status === "ready") continue; // a merchandiser's text: nothing to generate
-          card.explanation = await explainPick(llm, {
-            onText: (explanation) => write({ type: "data-item", id, data: { ...card, explanation } }),
-            request: text,
-            pick,
-            historyTitles: ranked.history.entries.map((e) => e.title),
-            nouns,
-            signal,
-          }).catch((error: unknown) => {
-            // The card keeps its evidence as the explanation; the notice says what happened.
-            if (signal?.aborted) throw error;
-            console.error("explanation failed", error);
-            explanationFailure ??= error instanceof Error ? error.message : String(error);
-            return `${pick.evidence}.`;
-          });
-          card.status = "ready";
-          await db.recommendation.update({ where: { id: card.recommendationId }, data: { explanation: card.explanation } });
-          write({ type: "data-item", id, data: { ...card } });
-          await saveProgress();
-        }
-      } else {
-        for (const [i, pick] of base.picks.slice(0, LIST_LENGTH).entries()) {
-          const card = await storeRecommendation(db, { assistantMessageId, pick, rank: i + 1, recommender: null, nouns });
-          write({ type: "data-item", id: `item-${card.recommendationId}`, data: card });
-        }
+      const picks: BaselinePick[] = ranked?.picks ?? base.picks.slice(0, LIST_LENGTH);
+      const explainer = modelFailure === null ? llm : null;
+      const historyTitles = explainer ? modelHistory(explainer, index, base.seeds).entries.map((e) => e.title) : [];
+      for (const [i, pick] of picks.entries()) {
+        const card = await storeRecommendation(db, { assistantMessageId, pick, rank: i + 1, rankedBy: ranked ? llm!.version : null, explaining: explainer !== null, nouns });
+        const id = `item-${card.recommendationId}`;
+        write({ type: "data-item", id, data: { ...card } });
+        if (!explainer || card.status === "ready") continue; // no model, or a merchandiser's text: nothing to generate
+        await saveProgress();
+        card.explanation = await explainPick(explainer, {
+          onText: (explanation) => write({ type: "data-item", id, data: { ...card, explanation } }),
+          request: text,
+          pick,
+          historyTitles,
+          nouns,
+          signal,
+        }).catch((error: unknown) => {
+          // The card keeps its evidence as the explanation; the notice says what happened.
+          if (signal?.aborted) throw error;
+          console.error("explanation failed", error);
+          explanationFailure ??= error instanceof Error ? error.message : String(error);
+          return `${pick.evidence}.`;
+        });
+        card.status = "ready";
+        await db.recommendation.update({ where: { id: card.recommendationId }, data: { explanation: card.explanation } });
+        write({ type: "data-item", id, data: { ...card } });
+        await saveProgress();
       }
-      write({ type: "data-notice", id: `${assistantMessageId}-notice`, data: noticeFor(model, ranked !== null, modelFailure ?? explanationFailure, explanationFailure !== null) });
+      const notRanking = ranks && !ranks.ranks ? ranks.why : null;
+      write({ type: "data-notice", id: `${assistantMessageId}-notice`, data: noticeFor(model, ranked !== null, notRanking, modelFailure ?? explanationFailure, explanationFailure !== null) });
     }
     await finishAssistantMessage(db, { id: assistantMessageId, parts, status: "complete" });
     writer.write({ type: "finish" });
@@ -146,13 +145,15 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
 function noticeFor(
   model: Awaited<ReturnType<typeof servingModel>>,
   rankedByLlm: boolean,
+  notRanking: string | null,
   failure: string | null,
   onlyExplanationsFailed: boolean,
 ): Notice {
-  if (failure !== null && rankedByLlm && onlyExplanationsFailed && "runtime" in model) {
+  if (failure !== null && onlyExplanationsFailed && "runtime" in model) {
+    const ranker = rankedByLlm ? `Ranked by the language model ${model.runtime.version}` : "Ranked by the baseline recommender";
     return {
       level: "warning",
-      text: `Ranked by the language model ${model.runtime.version}, which could not write the explanations (${failure}); the cards show the recommender's evidence instead.`,
+      text: `${ranker}; the language model ${model.runtime.version} could not write the explanations (${failure}), so the cards show the recommender's evidence instead.`,
     };
   }
   if (failure !== null) {
@@ -163,6 +164,9 @@ function noticeFor(
       level: "warning",
       text: `Answered by the baseline recommender (item co-occurrence and popularity): ${model.unavailable}.`,
     };
+  }
+  if (notRanking !== null) {
+    return { level: "info", text: `Ranked by the baseline recommender and explained by the language model ${model.runtime.version}, which does not rank here: ${notRanking}.` };
   }
   return rankedByLlm
     ? { level: "info", text: `Ranked and explained by the language model ${model.runtime.version}.` }
@@ -234,14 +238,15 @@ async function storeRecommendation(
     assistantMessageId,
     pick,
     rank,
-    recommender,
+    rankedBy,
+    explaining,
     nouns,
-  }: { assistantMessageId: string; pick: BaselinePick; rank: number; recommender: string | null; nouns: CatalogNouns },
+  }: { assistantMessageId: string; pick: BaselinePick; rank: number; rankedBy: string | null; explaining: boolean; nouns: CatalogNouns },
 ): Promise<ItemCard> {
   // A merchandiser's approved or edited text for this item and reason is served as is.
   const reviewed = await approvedExplanation(db, { itemId: pick.entry.id, reason: pick.reason });
-  const explanation = reviewed ?? (recommender ? "" : `${pick.evidence}.`);
-  const source = recommender ?? pick.source;
+  const explanation = reviewed ?? (explaining ? "" : `${pick.evidence}.`);
+  const source = rankedBy ?? pick.source;
   const row = await db.recommendation.create({
     data: { messageId: assistantMessageId, itemId: pick.entry.id, rank, score: pick.score, modelVersion: source, reason: pick.reason, explanation },
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ModelRuntime } from "@/model-runtime";
+import { labelPrompt, ModelRuntime } from "@/model-runtime";
 import { getCatalogIndex } from "@/server/catalog/catalog-index";
 import { parseRequest } from "@/server/catalog/constraints";
 import { catalogNouns } from "@/server/catalog/nouns";
@@ -55,16 +55,20 @@ describe("the model reads a history oldest first", () => {
     const base = await recommendBaseline(t.db, { index, request, userId, exclude: new Set(), nouns, limit: 20 });
     expect(base.seedsFrom).toBe("history");
 
-    const sasrec = vi.spyOn(runtime, "recommendItems");
-    const prompt = vi.spyOn(runtime, "recommendationPrompt");
+    const retrieval = vi.spyOn(runtime, "recommendItems");
+    const ranking = vi.spyOn(runtime, "rankByLabels");
+    const state = vi.spyOn(runtime.sasrec, "userState");
     const ranked = await rankForTurn(runtime, { index, request, base, exclude: new Set(), nouns, count: 5 });
     expect(ranked).not.toBeNull();
     expect(ranked!.history.rows).toEqual([7, 3, 12, 5]);
-    expect(sasrec.mock.calls[0]?.[0]).toEqual([7, 3, 12, 5]);
-    expect(prompt.mock.calls[0]?.[0].history).toEqual([7, 3, 12, 5]);
-    expect(prompt.mock.calls[0]?.[0].candidates).toHaveLength(20);
-    sasrec.mockRestore();
-    prompt.mockRestore();
+    expect(retrieval.mock.calls[0]?.[0]).toEqual([7, 3, 12, 5]);
+    expect(ranking.mock.calls[0]?.[0].history).toEqual([7, 3, 12, 5]);
+    expect(ranking.mock.calls[0]?.[0].candidates).toHaveLength(20);
+    // SASRec's state for the ranking is the same history, and so is the prompt's history block.
+    expect(state.mock.calls.map((c) => c[0])).toEqual([[7, 3, 12, 5], [7, 3, 12, 5]]);
+    const prompt = labelPrompt(runtime.folder, { history: [7, 3, 12, 5], candidates: ranking.mock.calls[0]![0].candidates });
+    expect(prompt.slotRows.filter((row) => row > 0).slice(0, 4)).toEqual([7, 3, 12, 5]);
+    vi.restoreAllMocks();
   });
 
   it("keeps the most recent items when the history is longer than the manifest allows", async () => {

@@ -1,5 +1,4 @@
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -9,6 +8,7 @@ import type { ChatMessage, ItemCard, Notice } from "@/server/chat/types";
 import { ensureConversation, saveUserMessage } from "@/server/conversations/queries";
 import { runTurn } from "@/server/recommend/turn";
 import { ensureVisitor } from "@/server/visitors";
+import { rehash } from "../runtime/fixture";
 import { createTestDatabase, type TestDatabase } from "../setup/test-database";
 
 // The language-model path of a turn on the tiny random-weight model in tests/fixtures (real
@@ -16,17 +16,6 @@ import { createTestDatabase, type TestDatabase } from "../setup/test-database";
 const FIXTURE = "tests/fixtures/tiny-model";
 const manifest = JSON.parse(readFileSync(path.join(FIXTURE, "manifest.json"), "utf8")) as { version: string };
 const items = (JSON.parse(readFileSync(path.join(FIXTURE, "items.json"), "utf8")) as { rows: { id: string; title: string }[] }).rows;
-
-/** Rewrites a file's size and sha256 in a copied model folder's manifest after the test changed the file. */
-async function rehash(dir: string, file: string) {
-  const manifestPath = path.join(dir, "manifest.json");
-  const m = JSON.parse(readFileSync(manifestPath, "utf8")) as { files: { name: string; bytes: number; sha256: string }[] };
-  const bytes = readFileSync(path.join(dir, file));
-  const entry = m.files.find((f) => f.name === file)!;
-  entry.bytes = bytes.length;
-  entry.sha256 = createHash("sha256").update(bytes).digest("hex");
-  await writeFile(manifestPath, JSON.stringify(m, null, 2));
-}
 
 async function turn(t: TestDatabase, userId: string, conversationId: string, text: string) {
   const message: ChatMessage = { id: `u-${Math.random().toString(36).slice(2)}`, role: "user", parts: [{ type: "text", text }] };
@@ -52,6 +41,7 @@ describe("a chat turn with a language model serving", () => {
   let t: TestDatabase;
   let broken: string;
   let hostile: string;
+  let validated: string;
   let hostileItemId: number;
   const userId = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
 
@@ -82,6 +72,17 @@ describe("a chat turn with a language model serving", () => {
     });
     hostileItemId = hostileItem.id;
     await rehash(hostile, "items.json");
+    const hostileManifest = JSON.parse(readFileSync(path.join(hostile, "manifest.json"), "utf8")) as { ranking: Record<string, unknown> };
+    hostileManifest.ranking.validation = { split: "val", rows: 100, fusion_hr1: 0.4, baseline: "sasrec", baseline_hr1: 0.3 };
+    await writeFile(path.join(hostile, "manifest.json"), JSON.stringify(hostileManifest));
+
+    // The fixture's random label head states no validation, so the app does not serve its order. This
+    // copy states a held-out win over the baseline (a test of the serving rule, not a measurement).
+    validated = await mkdtemp(path.join(tmpdir(), "reco-validated-model-"));
+    await cp(FIXTURE, validated, { recursive: true });
+    const validatedManifest = JSON.parse(readFileSync(path.join(validated, "manifest.json"), "utf8")) as { ranking: Record<string, unknown> };
+    validatedManifest.ranking.validation = { split: "val", rows: 100, fusion_hr1: 0.4, baseline: "sasrec", baseline_hr1: 0.3 };
+    await writeFile(path.join(validated, "manifest.json"), JSON.stringify(validatedManifest));
 
     broken = await mkdtemp(path.join(tmpdir(), "reco-broken-model-"));
     await cp(FIXTURE, broken, { recursive: true });
@@ -90,6 +91,7 @@ describe("a chat turn with a language model serving", () => {
   afterAll(async () => {
     process.env.RECO_MODEL_DIR = "off";
     await rm(broken, { recursive: true, force: true });
+    await rm(validated, { recursive: true, force: true });
     await rm(hostile, { recursive: true, force: true });
     await t.cleanup();
   });
@@ -103,8 +105,18 @@ describe("a chat turn with a language model serving", () => {
     expect(notice?.text).toMatch(/the language model could not load: .*sasrec\.onnx/);
   });
 
-  it("ranks a candidate pool with the model and streams an explanation into each card", async () => {
+  it("serves the baseline's order when the model's ranking was not shown to beat it, and still explains", async () => {
     process.env.RECO_MODEL_DIR = FIXTURE;
+    const { cards, notice } = await turn(t, userId, "conv-unvalidated", `Something like ${items[0]!.title}`);
+    expect(notice?.text).toBe(
+      `Ranked by the baseline recommender and explained by the language model ${manifest.version}, which does not rank here: its ranking was not validated against a baseline.`,
+    );
+    expect(cards).toHaveLength(5);
+    expect(cards.every((c) => c.source.startsWith("baseline:") && c.status === "ready" && c.explanation.length > 0)).toBe(true);
+  });
+
+  it("ranks a candidate pool with the model and streams an explanation into each card", async () => {
+    process.env.RECO_MODEL_DIR = validated;
     const { writes, cards, notice, assistantMessageId } = await turn(t, userId, "conv-model", `Something like ${items[0]!.title}`);
     expect(notice?.text).toBe(`Ranked and explained by the language model ${manifest.version}.`);
     expect(cards).toHaveLength(5);
@@ -139,21 +151,25 @@ describe("a chat turn with a language model serving", () => {
   });
 
   it("keeps the model's ranking and says why when it cannot write the explanations", async () => {
-    // A context limit below the explanation prompt's length: the runtime refuses to generate.
-    const small = await mkdtemp(path.join(tmpdir(), "reco-small-context-"));
-    await cp(FIXTURE, small, { recursive: true });
-    process.env.RECO_MAX_CONTEXT = "40";
-    process.env.RECO_MODEL_DIR = small;
+    // A chat template that fails to render: explanations (chat prompts) fail, the ranking prompt
+    // (built from the manifest's segments) does not.
+    const noChat = await mkdtemp(path.join(tmpdir(), "reco-no-chat-"));
+    await cp(validated, noChat, { recursive: true });
+    const configPath = path.join(noChat, "tokenizer_config.json");
+    const config = JSON.parse(readFileSync(configPath, "utf8")) as { chat_template: string };
+    config.chat_template = "{{ raise_exception('this template renders no chat') }}";
+    await writeFile(configPath, JSON.stringify(config));
+    await rehash(noChat, "tokenizer_config.json");
+    process.env.RECO_MODEL_DIR = noChat;
     try {
       const { cards, notice } = await turn(t, userId, "conv-model-fails", `Something like ${items[0]!.title}`);
       expect(notice?.level).toBe("warning");
-      expect(notice?.text).toMatch(/^Ranked by the language model tiny-random, which could not write the explanations \(prompt of \d+ tokens does not fit the context limit of 40/);
+      expect(notice?.text).toMatch(/^Ranked by the language model tiny-random; the language model tiny-random could not write the explanations \(.*this template renders no chat/);
       expect(cards).toHaveLength(5);
       expect(cards.every((c) => c.source === manifest.version && c.status === "ready" && /\.$/.test(c.explanation))).toBe(true);
     } finally {
-      delete process.env.RECO_MAX_CONTEXT;
       process.env.RECO_MODEL_DIR = FIXTURE;
-      await rm(small, { recursive: true, force: true });
+      await rm(noChat, { recursive: true, force: true });
     }
   });
 

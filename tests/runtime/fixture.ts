@@ -1,5 +1,6 @@
 /** The tiny random-weight model written by `python -m training.tiny_model`, and its parity.json. */
-import { cp, mkdtemp, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -48,4 +49,15 @@ export async function collect(events: AsyncIterable<{ type: string; delta?: stri
     else ({ tokens = [], reason } = e);
   }
   return { deltas, text: deltas.join(""), tokens, reason };
+}
+
+/** Rewrites a file's size and sha256 in a copied model folder's manifest after a test changed the file. */
+export async function rehash(dir: string, file: string) {
+  const manifestPath = path.join(dir, "manifest.json");
+  const m = JSON.parse(readFileSync(manifestPath, "utf8")) as { files: { name: string; bytes: number; sha256: string }[] };
+  const bytes = readFileSync(path.join(dir, file));
+  const entry = m.files.find((f) => f.name === file)!;
+  entry.bytes = bytes.length;
+  entry.sha256 = createHash("sha256").update(bytes).digest("hex");
+  await writeFile(manifestPath, JSON.stringify(m, null, 2));
 }

@@ -1,0 +1,141 @@
+/**
+ * The listwise label head (training/rank.py): the history and up to 20 lettered candidates in one
+ * prompt, ONE prefill, and the logits of the label tokens ("A" … "T") at the last position are the
+ * LLM's scores. They correct the recommender, never replace it:
+ *
+ *   score_i = a · SASRec_i + b · ln(1 + popularity_i) + β · label_logit_i      (a, b, β: manifest.ranking.fusion)
+ *
+ * The prompt is built from the manifest's text segments, each tokenized on its own and concatenated,
+ * exactly as training built it; a title is cut to `title_tokens` tokens.
+ */
+import type { RankingSpec } from "./manifest";
+import type { ModelFolder } from "./model-folder";
+import { PromptError, type PromptTokens } from "./prompt";
+
+export interface LabelRankInput {
+  /** Item rows the user interacted with, oldest first. */
+  history: readonly number[];
+  /** Item rows to rank (at most one per label). */
+  candidates: readonly number[];
+  /** What the user asked for, in their words (optional). */
+  request?: string;
+  signal?: AbortSignal;
+}
+
+export interface LabelScore {
+  row: number;
+  /** The candidate's position in the input list. */
+  index: number;
+  /** The LLM's label logit. */
+  llm: number;
+  /** SASRec's score: user state · item vector. */
+  sasrec: number;
+  logPopularity: number;
+  /** The fused score the order follows. */
+  score: number;
+  /** softmax of the fused scores over the candidates. */
+  probability: number;
+}
+
+export function rankingSpec(folder: ModelFolder): RankingSpec {
+  const spec = folder.manifest.ranking;
+  if (!spec) throw new PromptError(`model version ${folder.manifest.version} has no ranking head (manifest.ranking)`);
+  return spec;
+}
+
+/** ln(1 + popularity) of an item row, as training computed it. */
+export function logPopularity(folder: ModelFolder, row: number): number {
+  return Math.log1p(folder.items[row]?.popularity ?? 0);
+}
+
+/** The recommender's half of the fused score for each candidate. */
+export function recommenderScores(folder: ModelFolder, state: Float32Array, candidates: readonly number[]): { sasrec: number; logPopularity: number; score: number }[] {
+  const { fusion } = rankingSpec(folder);
+  const dim = folder.manifest.dims.rec_dim;
+  return candidates.map((row) => {
+    let sasrec = 0;
+    for (let d = 0; d < dim; d++) sasrec += state[d]! * folder.itemTable[row * dim + d]!;
+    const logPop = logPopularity(folder, row);
+    return { sasrec, logPopularity: logPop, score: fusion.sasrec * sasrec + fusion.log_popularity * logPop };
+  });
+}
+
+/** Token ids and slot rows of the ranking prompt; `order[k]` is the input index shown under label k. */
+export function labelPrompt(folder: ModelFolder, { history, candidates, request }: Omit<LabelRankInput, "signal">, order?: readonly number[]): PromptTokens {
+  const spec = rankingSpec(folder);
+  const { tokenizer, manifest } = folder;
+  if (candidates.length < 1 || candidates.length > spec.labels.length) {
+    throw new PromptError(`${candidates.length} candidates; this ranking head takes 1 to ${spec.labels.length}`);
+  }
+  const shown = order ?? candidates.map((_, i) => i);
+  const seg = spec.segments;
+  const ids: number[] = [];
+  const slotRows: number[] = [];
+  const push = (tokens: readonly number[]) => {
+    ids.push(...tokens);
+    for (let i = 0; i < tokens.length; i++) slotRows.push(0);
+  };
+  const plain = (text: string, what: string) => {
+    const smuggled = tokenizer.specialTexts.find((t) => text.includes(t));
+    if (smuggled) throw new PromptError(`${what} contains the special token ${smuggled}`);
+    return text;
+  };
+  const item = (row: number, slot: { id: number }) => {
+    const title = folder.items[row]?.title;
+    if (title === undefined) throw new PromptError(`item row ${row} is not in items.json`);
+    push(tokenizer.encode(seg.title_prefix + plain(title, `the title of item row ${row}`)).slice(0, spec.title_tokens));
+    if (spec.hybrid) {
+      ids.push(slot.id);
+      slotRows.push(row);
+    }
+  };
+  push(tokenizer.encode(seg.head));
+  history.forEach((row, i) => {
+    push(tokenizer.encode(seg.history_item.replace("{n}", String(i + 1))));
+    item(row, manifest.special_tokens.history_slot);
+  });
+  push(tokenizer.encode(seg.candidates_head));
+  shown.forEach((index, k) => {
+    push(tokenizer.encode(seg.candidate_item.replace("{label}", spec.labels[k]!)));
+    item(candidates[index]!, manifest.special_tokens.candidate_slot);
+  });
+  if (request?.trim()) push(tokenizer.encode(seg.request_head + plain(request.trim(), "the request")));
+  push(tokenizer.encode(seg.tail));
+  return { ids, slotRows, text: tokenizer.decode(ids, { skipSpecial: false }) };
+}
+
+/**
+ * Fuses the label logits (read off the last position's logits, in label order) with the recommender's
+ * scores: candidates best first.
+ */
+export function fuseScores(
+  folder: ModelFolder,
+  candidates: readonly number[],
+  order: readonly number[],
+  lastLogits: Float32Array,
+  recommender: ReturnType<typeof recommenderScores>,
+): LabelScore[] {
+  const spec = rankingSpec(folder);
+  const llm = new Array<number>(candidates.length).fill(0);
+  order.forEach((index, k) => (llm[index] = lastLogits[spec.label_ids[k]!]!));
+  const scored = candidates.map((row, index) => ({
+    row,
+    index,
+    llm: llm[index]!,
+    sasrec: recommender[index]!.sasrec,
+    logPopularity: recommender[index]!.logPopularity,
+    score: recommender[index]!.score + spec.fusion.beta * llm[index]!,
+    probability: 0,
+  }));
+  const max = Math.max(...scored.map((s) => s.score));
+  const total = scored.reduce((sum, s) => sum + Math.exp(s.score - max), 0);
+  for (const s of scored) s.probability = Math.exp(s.score - max) / total;
+  return scored.sort((a, b) => b.score - a.score);
+}
+
+/** The order candidates are shown in: as given, or the recommender's (best first) when the head was trained so. */
+export function shownOrder(folder: ModelFolder, recommender: ReturnType<typeof recommenderScores>): number[] {
+  const order = recommender.map((_, i) => i);
+  if (rankingSpec(folder).candidate_order === "retriever") order.sort((a, b) => recommender[b]!.score - recommender[a]!.score);
+  return order;
+}

@@ -1,0 +1,617 @@
+"""
+The listwise ranker: the LLM reads the user's history and 20 lettered candidates and scores all of
+them in ONE forward pass — the logits of the 20 label tokens ("A" … "T") at the answer position.
+It is trained as a correction to the recommender, never a replacement:
+
+    recommender_i = a · SASRec_i + b · log(1 + popularity_i)        (fitted first, on training rows)
+    fused_i       = recommender_i + β · LLM_i                         (a, b, β, LoRA learned together)
+    loss          = cross-entropy of softmax(fused) against the true next item
+
+so at β = 0 the fusion is exactly the recommender, and the LLM only has to learn what the
+recommender misses (series order, same creator, what the request asks for). The LLM alone, the
+recommender alone and the fusion are all reported.
+
+    python -m training.rank --dataset lastfm --train-samples 4000           # CPU, resumable, learning curve
+    python -m training.rank --dataset goodbooks --hybrid curriculum         # LLaRA's curriculum, all layers
+    python -m training.rank --eval-only --run training/runs/rank-lastfm     # all rows, paired test
+    python -m training.rank --dataset movielens --device cuda --train-samples 0 --epochs 1
+
+The prompt (user turn of the chat template; segments are tokenized one by one and concatenated, so
+the runtime can build the identical ids, and a title is cut to `title_tokens` tokens):
+
+    This user's {items}, oldest first:
+    1. <title>[HistoryEmb]      (hybrid)   1. <title>      (text-only)
+    ...
+    Candidates:
+    A. <title>[CansEmb]
+    ...
+    [Request: <what the user asked for>]
+    Which {item} comes next? Answer with its letter.
+
+and the answer position is the last token of the assistant prefix. Text-only runs put LoRA on the
+top `lora_layers` layers only (backward never enters the frozen bottom); hybrid runs need gradients
+down to the projector, so they put LoRA on every layer.
+"""
+
+import argparse
+import glob
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from training import data, prompts, stats
+from training.base_model import BaseModelError, load as load_base
+from training.hybrid import HybridLM, Projector, add_slot_tokens
+from training.llara import autocast_for, curriculum_is_hybrid, load_sasrec, lr_at
+
+# -----------------------------------------------------------------------------
+dataset = "lastfm"
+base = "models/base/SmolLM2-135M-Instruct"
+sasrec_ckpt = None  # default: training/runs/sasrec-<dataset>/model.pt
+train_samples = 4000  # rows drawn (fixed seed) from the training set; 0 = all
+epochs = 1
+micro_batch = 4
+grad_accum = 4  # effective batch 16
+lr = 5e-4
+fusion_lr = 1e-2  # a, b, β: three scalars, they may move faster than the adapters
+lora_r, lora_alpha, lora_dropout = 8, 16, 0.05
+lora_targets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+lora_layers = 8  # text-only: LoRA on the top 8 layers
+hybrid = "off"  # off (text-only) | curriculum (LLaRA: text → hybrid over the run) | on
+order = "shuffled"  # candidate order in the prompt: shuffled (the dataset's) | retriever (recommender's, best first)
+title_tokens = 20  # a title is cut to this many tokens: 95 % of goodbooks titles (p95 19), all but 1 % elsewhere
+beta_init = 0.5
+eval_every = 1000  # samples between learning-curve evaluations on val (0 = none)
+save_every = 25  # optimizer steps
+seed = 0
+threads = 2
+device = "cpu"
+out_dir = "training/runs"
+# -----------------------------------------------------------------------------
+
+LABELS = [chr(ord("A") + i) for i in range(data.num_candidates)]
+NOUNS = {"movie": ("movies", "movie"), "artist": ("music artists", "artist"), "book": ("books", "book")}
+
+
+# --- the prompt ------------------------------------------------------------------
+
+class RankPrompt:
+    """Builds the ranking prompt's token ids from text segments, each tokenized on its own and
+    concatenated: the runtime does exactly the same from the segments written into manifest.json."""
+
+    def __init__(self, tokenizer, domain: str, title_tokens: int = title_tokens):
+        self.tok, self.title_tokens = tokenizer, title_tokens
+        items, item = NOUNS[domain]
+        # The chat template around the user's text: everything before and after a marker.
+        marker = "\x00"
+        before, after = prompts.chat_prefix(tokenizer, marker).split(marker)
+        self.segments = {
+            "head": before + f"This user's {items}, oldest first:",
+            "history_item": "\n{n}.",  # n = 1, 2, ...; then " " + title, cut to title_tokens; then the slot
+            "candidates_head": "\nCandidates:",
+            "candidate_item": "\n{label}.",
+            "title_prefix": " ",
+            "request_head": "\nRequest: ",  # then the request text, when there is one
+            "tail": f"\nWhich {item} comes next? Answer with its letter." + after,
+        }
+        self.label_ids = label_token_ids(tokenizer)
+        self.slot = {name: tokenizer.convert_tokens_to_ids(name) for name in prompts.SPECIAL_TOKENS}
+
+    def enc(self, text: str) -> list[int]:
+        return self.tok(text, add_special_tokens=False)["input_ids"]
+
+    def title(self, text: str) -> list[int]:
+        return self.enc(self.segments["title_prefix"] + text)[: self.title_tokens]
+
+    def encode(self, history_titles, candidate_titles, hybrid: bool, request: str | None = None,
+               history_items=None, candidate_items=None):
+        """(input_ids, slot_items): slot_items[t] = the item row whose vector replaces token t, else 0."""
+        seg = self.segments
+        ids = self.enc(seg["head"])
+        slots = [0] * len(ids)
+
+        def add(tokens, slot_token=None, item=0):
+            ids.extend(tokens)
+            slots.extend([0] * len(tokens))
+            if hybrid and item:
+                ids.append(self.slot[slot_token])
+                slots.append(item)
+
+        for i, t in enumerate(history_titles):
+            add(self.enc(seg["history_item"].format(n=i + 1)) + self.title(t), prompts.HISTORY_SLOT,
+                history_items[i] if history_items else 0)
+        add(self.enc(seg["candidates_head"]))
+        for i, t in enumerate(candidate_titles):
+            add(self.enc(seg["candidate_item"].format(label=LABELS[i])) + self.title(t), prompts.CANDIDATE_SLOT,
+                candidate_items[i] if candidate_items else 0)
+        if request:
+            add(self.enc(seg["request_head"] + request))
+        add(self.enc(seg["tail"]))
+        return ids, slots
+
+
+def label_token_ids(tokenizer) -> list[int]:
+    """The 20 labels' token ids; each label must be exactly one token, alone and after a newline."""
+    out = []
+    for c in LABELS:
+        alone = tokenizer(c, add_special_tokens=False)["input_ids"]
+        listed = tokenizer(f"\n{c}.", add_special_tokens=False)["input_ids"]
+        if len(alone) != 1 or alone[0] not in listed:
+            raise ValueError(f"label {c!r} is not a single token in this tokenizer ({alone}, in a list {listed})")
+        out.append(alone[0])
+    return out
+
+
+# --- the recommender's side of the score -------------------------------------------
+
+class Recommender:
+    """SASRec logits and log-popularity for candidates, and the fitted mix a·SASRec + b·log(1+pop).
+
+    Cross-fitted: SASRec scores its own training rows almost perfectly (HR@1 0.95 on LastFM's
+    training rows, 0.34 on val), so a ranker trained on those scores would learn that the
+    recommender is always right. Each training row is therefore scored by a SASRec trained without
+    that row's fold of users (`python -m training.sasrec --fold K/N`); val and test rows by the full
+    model, as in serving."""
+
+    def __init__(self, sasrec, train_rows, num_items, fold_models=None):
+        self.full = sasrec.eval()
+        self.fold_models = [m.eval() for m in fold_models or []]
+        self.fold_of = {}
+        if self.fold_models:
+            self.fold_of = {id(r): f for r, f in zip(train_rows, data.training_folds(train_rows, len(self.fold_models)))}
+        self.counts = torch.zeros(num_items + 1)
+        for r in train_rows:
+            for i in r.history + [r.target]:
+                self.counts[i] += 1
+        self.log_pop = torch.log1p(self.counts)
+
+    def model_for(self, row):
+        f = self.fold_of.get(id(row))
+        return self.full if f is None else self.fold_models[f]
+
+    @torch.no_grad()
+    def features(self, rows):
+        """[N, 20, 2]: SASRec logit and log(1 + training count) for each candidate."""
+        from training.sasrec import left_pad
+        out = torch.zeros(len(rows), data.num_candidates, 2)
+        groups = {}
+        for k, r in enumerate(rows):
+            groups.setdefault(id(self.model_for(r)), (self.model_for(r), []))[1].append(k)
+        for model, idx in groups.values():
+            for i in range(0, len(idx), 512):
+                chunk = idx[i:i + 512]
+                seq = left_pad([rows[k].history for k in chunk], model.max_len)
+                cands = torch.tensor([rows[k].candidates for k in chunk])
+                out[chunk, :, 0] = model.predict(seq, cands)
+                out[chunk, :, 1] = self.log_pop[cands]
+        return out
+
+
+def fit_mix(features, targets, steps=300):
+    """(a, b) maximising the likelihood of the true candidate under softmax(a·sasrec + b·pop)."""
+    w = torch.zeros(2, requires_grad=True)
+    opt = torch.optim.LBFGS([w], max_iter=steps, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        loss = F.cross_entropy(features @ w, targets)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return w.detach()
+
+
+class FusedRanker(nn.Module):
+    """fused_i = a·sasrec_i + b·logpop_i + β·llm_i; the LLM's label logits come from one forward pass."""
+
+    def __init__(self, hybrid_lm, label_ids, mix, beta=beta_init):
+        super().__init__()
+        self.lm = hybrid_lm
+        self.register_buffer("label_ids", torch.tensor(label_ids), persistent=False)
+        self.mix = nn.Parameter(mix.clone().float())
+        self.beta = nn.Parameter(torch.tensor(float(beta)))
+
+    def llm_scores(self, batch, dev):
+        """[B, 20] label logits at the last position (prompts are left-padded, so it is position -1)."""
+        out = self.lm(batch["input_ids"].to(dev), batch["rec_embeds"].to(dev), batch["rec_mask"].to(dev),
+                      attention_mask=batch["attention_mask"].to(dev), position_ids=batch["position_ids"].to(dev),
+                      logits_to_keep=1)
+        return out.logits[:, -1].float()[:, self.label_ids]
+
+    def fuse(self, llm, features):
+        return features @ self.mix + self.beta * llm
+
+
+# --- data for one step ------------------------------------------------------------
+
+def prompt_rows(rows, features, mix, how):
+    """Candidate order per row: the dataset's shuffle, or the recommender's (best first)."""
+    if how == "shuffled":
+        return [list(range(len(r.candidates))) for r in rows]
+    scores = features @ mix
+    return scores.argsort(1, descending=True).tolist()
+
+
+def collate(encoded, item_table, pad_id):
+    T = max(len(ids) for ids, _ in encoded)
+    B = len(encoded)
+    ids = torch.full((B, T), pad_id, dtype=torch.long)
+    attn = torch.zeros(B, T, dtype=torch.long)
+    slots = torch.zeros(B, T, dtype=torch.long)
+    for b, (x, s) in enumerate(encoded):
+        ids[b, T - len(x):] = torch.tensor(x)
+        attn[b, T - len(x):] = 1
+        slots[b, T - len(x):] = torch.tensor(s)
+    pos = (attn.cumsum(1) - 1).clamp(min=0)
+    return {"input_ids": ids, "attention_mask": attn, "position_ids": pos, "rec_embeds": item_table[slots],
+            "rec_mask": slots != 0}
+
+
+def make_batch(prompt, ds, rows, perms, item_table, hybrid_prompt, requests=None):
+    encoded = []
+    for k, (r, perm) in enumerate(zip(rows, perms)):
+        cands = [r.candidates[j] for j in perm]
+        encoded.append(prompt.encode([ds.titles[i] for i in r.history], [ds.titles[c] for c in cands], hybrid_prompt,
+                                     requests[k] if requests else None, r.history, cands))
+    return collate(encoded, item_table, prompt.tok.pad_token_id)
+
+
+# --- model ------------------------------------------------------------------------
+
+def build(base_dir, rec_dim, dev, hybrid_mode, layers):
+    from peft import LoraConfig, get_peft_model
+    llm, tok = load_base(base_dir)
+    add_slot_tokens(llm, tok)
+    n = llm.config.num_hidden_layers
+    # Text-only: only the top layers adapt, so backward stops there. Hybrid: the projector sits under
+    # layer 0, so every layer carries LoRA (gradients pass through all of them anyway).
+    top = list(range(n - layers, n)) if hybrid_mode == "off" else list(range(n))
+    llm = get_peft_model(llm, LoraConfig(r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
+                                         target_modules=lora_targets, layers_to_transform=top, task_type="CAUSAL_LM"))
+    model = HybridLM(llm, Projector(rec_dim, llm.config.hidden_size))
+    if hybrid_mode == "off":
+        model.projector.requires_grad_(False)
+    return model.to(dev), tok
+
+
+def save_checkpoint(run, ranker, opt, step, total, rng, curve):
+    ck, tmp = os.path.join(run, "checkpoint"), os.path.join(run, "checkpoint.tmp")
+    os.makedirs(tmp, exist_ok=True)
+    ranker.lm.llm.save_pretrained(tmp, save_embedding_layers=False)
+    torch.save({"projector": ranker.lm.projector.state_dict(), "mix": ranker.mix.data, "beta": ranker.beta.data,
+                "opt": opt.state_dict() if opt else None, "step": step, "total": total,
+                "rng": rng.getstate() if rng else None, "torch_rng": torch.get_rng_state(), "curve": curve},
+               os.path.join(tmp, "state.pt"))
+    if os.path.isdir(ck):
+        os.rename(ck, ck + ".old")
+    os.rename(tmp, ck)
+    if os.path.isdir(ck + ".old"):
+        import shutil
+        shutil.rmtree(ck + ".old")
+
+
+def load_checkpoint(run, ranker, opt=None):
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+    ck = os.path.join(run, "checkpoint")
+    if not os.path.isdir(ck):
+        return None
+    set_peft_model_state_dict(ranker.lm.llm, load_file(os.path.join(ck, "adapter_model.safetensors")))
+    st = torch.load(os.path.join(ck, "state.pt"), weights_only=False)
+    ranker.lm.projector.load_state_dict(st["projector"])
+    ranker.mix.data.copy_(st["mix"])
+    ranker.beta.data.copy_(st["beta"])
+    if opt is not None and st["opt"] is not None:
+        opt.load_state_dict(st["opt"])
+    return st
+
+
+# --- evaluation -----------------------------------------------------------------------
+
+@torch.no_grad()
+def score_rows(ranker, prompt, ds, rows, features, item_table, dev, autocast, how, hybrid_prompt, batch_size=8,
+               desc="score"):
+    """Per row, in the dataset's candidate order: the LLM's 20 label logits [N, 20]."""
+    ranker.eval()
+    perms = prompt_rows(rows, features, ranker.mix.data, how)
+    out = torch.zeros(len(rows), data.num_candidates)
+    # Similar lengths together: less padding per batch.
+    order = sorted(range(len(rows)), key=lambda i: len(rows[i].history))
+    for s in tqdm(range(0, len(rows), batch_size), desc=desc, unit="batch", leave=False):
+        idx = order[s:s + batch_size]
+        batch = make_batch(prompt, ds, [rows[i] for i in idx], [perms[i] for i in idx], item_table, hybrid_prompt)
+        with autocast():
+            llm = ranker.llm_scores(batch, dev).cpu()
+        for k, i in enumerate(idx):
+            out[i, perms[i]] = llm[k]  # back to the dataset's order
+    return out
+
+
+def hits_of(scores, rows):
+    """Per row: is the top-scored candidate the target?"""
+    best = scores.argmax(1).tolist()
+    return [r.candidates[b] == r.target for r, b in zip(rows, best)]
+
+
+def report(ranker, features, llm, rows):
+    """HR@1 (all rows) of every ranker on these rows, and the fusion's paired test against the best baseline."""
+    targets = torch.tensor([r.candidates.index(r.target) for r in rows])
+    mix = ranker.mix.data
+    rankers = {"popularity": features[..., 1], "sasrec": features[..., 0], "sasrec+pop": features @ mix,
+               "llm": llm, "fusion": ranker.fuse(llm, features)}
+    hits = {k: hits_of(v + 1e-6 * torch.rand_like(v) * (k == "popularity"), rows) for k, v in rankers.items()}
+    baselines = ("popularity", "sasrec", "sasrec+pop")
+    best = max(baselines, key=lambda k: sum(hits[k]))
+    res = {"rows": len(rows), "hr1": {k: sum(v) / max(1, len(v)) for k, v in hits.items()}, "strongest_baseline": best,
+           "fusion_vs_strongest": stats.paired(hits["fusion"], hits[best]),
+           "fusion_vs_sasrec": stats.paired(hits["fusion"], hits["sasrec"]),
+           "beta": float(ranker.beta), "mix": [float(x) for x in mix],
+           "llm_mean_target_rank": float((llm > llm.gather(1, targets[:, None])).sum(1).float().mean() + 1)}
+    return res, hits
+
+
+# --- training -------------------------------------------------------------------------
+
+def setup(args, dev, for_training=True):
+    ds = data.load(args.dataset, args.data_dir)
+    sasrec_path = args.sasrec or os.path.join(out_dir, f"sasrec-{args.dataset}", "model.pt")
+    sasrec = load_sasrec(sasrec_path)
+    if sasrec.num_items != ds.num_items:
+        raise data.DataError(f"SASRec has {sasrec.num_items} items, dataset {ds.name} has {ds.num_items}")
+    item_table = sasrec.item_emb.weight.detach().float()
+    folds = sorted(glob.glob(os.path.join(os.path.dirname(sasrec_path), "..", f"sasrec-{ds.name}-fold*of*", "model.pt")))
+    if for_training and not folds:
+        raise FileNotFoundError(f"no cross-fitted SASRec for {ds.name}: run python -m training.sasrec --dataset "
+                                f"{ds.name} --fold 0/2, then --fold 1/2")
+    recommender = Recommender(sasrec, ds.train, ds.num_items, [load_sasrec(f) for f in folds])
+    lm, tok = build(args.base, item_table.shape[1], dev, args.hybrid, args.lora_layers)
+    prompt = RankPrompt(tok, ds.domain, args.title_tokens)
+    # The recommender's mix, fitted on a sample of training rows (seconds), before the LLM sees anything.
+    fit_rows = random.Random(args.seed + 7).sample(ds.train, min(20000, len(ds.train)))
+    fit_targets = torch.tensor([r.candidates.index(r.target) for r in fit_rows])
+    mix = fit_mix(recommender.features(fit_rows), fit_targets)
+    ranker = FusedRanker(lm, prompt.label_ids, mix, args.beta_init).to(dev)
+    return ds, recommender, item_table, ranker, prompt, tok
+
+
+def evaluate_rows(args, ranker, prompt, ds, recommender, item_table, dev, autocast, rows, desc, hybrid_prompt=True):
+    features = recommender.features(rows)
+    llm = score_rows(ranker, prompt, ds, rows, features, item_table, dev, autocast, args.order, hybrid_prompt, desc=desc)
+    return report(ranker, features, llm, rows)
+
+
+def train(args):
+    dev = torch.device(args.device)
+    torch.manual_seed(args.seed)
+    ds, recommender, item_table, ranker, prompt, tok = setup(args, dev)
+    run = args.run
+    os.makedirs(run, exist_ok=True)
+    rows = ds.train if args.train_samples == 0 else random.Random(args.seed).sample(ds.train, min(args.train_samples, len(ds.train)))
+    per_step = args.micro_batch * args.grad_accum
+    total = math.ceil(len(rows) * args.epochs / per_step)
+    lm_params = [p for p in ranker.lm.parameters() if p.requires_grad]
+    projector_params = [p for p in ranker.lm.projector.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW([{"params": lm_params, "lr": args.lr},
+                             {"params": [ranker.mix, ranker.beta], "lr": args.fusion_lr, "weight_decay": 0.0}])
+    rng = random.Random(args.seed + 1)
+    step, curve = 0, []
+    st = load_checkpoint(run, ranker, opt)
+    if st is not None:
+        if st["total"] != total:
+            raise ValueError(f"{run}/checkpoint was made for {st['total']} steps, this run has {total}: "
+                             "use the same --train-samples/--epochs/batch flags, or a new --run")
+        step, curve = st["step"], st["curve"]
+        rng.setstate(st["rng"])
+        torch.set_rng_state(st["torch_rng"])
+        print(f"resuming {run} at step {step}/{total}")
+    autocast, precision = autocast_for(args, dev)
+    info = {"kind": "rank", "dataset": ds.name, "domain": ds.domain, "base": os.path.abspath(args.base),
+            "sasrec": os.path.abspath(args.sasrec or os.path.join(out_dir, f"sasrec-{args.dataset}", "model.pt")),
+            "train_rows": len(rows), "epochs": args.epochs, "effective_batch": per_step, "total_steps": total,
+            "lr": args.lr, "fusion_lr": args.fusion_lr, "hybrid": args.hybrid, "order": args.order,
+            "title_tokens": args.title_tokens, "lora": {"r": lora_r, "alpha": lora_alpha, "dropout": lora_dropout,
+            "targets": lora_targets, "layers": args.lora_layers if args.hybrid == "off" else "all"},
+            "labels": LABELS, "device": args.device, "threads": args.threads, "autocast": precision}
+    with open(os.path.join(run, "info.json"), "w") as f:
+        json.dump(info, f, indent=2)
+
+    order = []
+    for e in range(args.epochs):
+        perm = list(range(len(rows)))
+        random.Random(args.seed * 1000 + e).shuffle(perm)
+        order += perm
+    log = open(os.path.join(run, "train_log.jsonl"), "a")
+    bar = tqdm(total=total, initial=step, desc=f"rank {ds.name}", unit="step")
+    while step < total:
+        ranker.train()
+        hybrid_step = args.hybrid == "on" or (args.hybrid == "curriculum" and curriculum_is_hybrid(step, total, rng))
+        opt.param_groups[0]["lr"] = lr_at(step, total, args.lr)
+        t0, loss_sum, n = time.time(), 0.0, 0
+        for m in range(args.grad_accum):
+            idx = order[step * per_step + m * args.micro_batch: step * per_step + (m + 1) * args.micro_batch]
+            if not idx:
+                break
+            chunk = [rows[i] for i in idx]
+            features = recommender.features(chunk)
+            perms = prompt_rows(chunk, features, ranker.mix.data, args.order)
+            batch = make_batch(prompt, ds, chunk, perms, item_table, hybrid_step)
+            targets = torch.tensor([r.candidates.index(r.target) for r in chunk])
+            with autocast():
+                llm_prompt_order = ranker.llm_scores(batch, dev)
+            llm = torch.empty_like(llm_prompt_order)
+            for k, perm in enumerate(perms):
+                llm[k, perm] = llm_prompt_order[k]
+            loss = F.cross_entropy(ranker.fuse(llm, features.to(dev)), targets.to(dev))
+            (loss * len(idx) / per_step).backward()
+            loss_sum += loss.item() * len(idx)
+            n += len(idx)
+        if not hybrid_step:
+            for p in projector_params:  # curriculum: the projector is frozen on text-only steps
+                p.grad = None
+        torch.nn.utils.clip_grad_norm_(lm_params, 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        step += 1
+        rec = {"step": step, "samples": step * per_step, "loss": round(loss_sum / max(1, n), 4), "hybrid": hybrid_step,
+               "beta": round(float(ranker.beta), 4), "samples_per_s": round(n / (time.time() - t0), 3),
+               "tokens": int(batch["attention_mask"].sum())}
+        log.write(json.dumps(rec) + "\n")
+        log.flush()
+        bar.update(1)
+        bar.set_postfix(loss=rec["loss"], beta=rec["beta"], sps=rec["samples_per_s"])
+        at_curve = args.eval_every and (step * per_step) // args.eval_every > ((step - 1) * per_step) // args.eval_every
+        if at_curve or step == total:
+            res, _ = evaluate_rows(args, ranker, prompt, ds, recommender, item_table, dev, autocast, ds.val, "val",
+                                   hybrid_prompt=args.hybrid != "off")
+            point = {"samples": step * per_step, **{k: round(v, 4) for k, v in res["hr1"].items()}, "beta": res["beta"]}
+            curve.append(point)
+            tqdm.write("curve " + json.dumps(point))
+        if step % args.save_every == 0 or step == total or at_curve:
+            save_checkpoint(run, ranker, opt, step, total, rng, curve)
+    bar.close()
+    return run
+
+
+def load_run(run, dev, data_dir=None):
+    """A trained run, ready to score rows: (args, ranker, prompt, dataset, recommender, item table)."""
+    if not os.path.isfile(os.path.join(run, "info.json")):
+        raise FileNotFoundError(f"{run} is not a ranking run folder (no info.json)")
+    with open(os.path.join(run, "info.json")) as f:
+        info = json.load(f)
+    layers = info["lora"]["layers"]
+    args = argparse.Namespace(dataset=info["dataset"], data_dir=data_dir, base=info["base"], sasrec=info["sasrec"],
+                              hybrid=info["hybrid"], order=info["order"], title_tokens=info["title_tokens"],
+                              lora_layers=lora_layers if layers == "all" else layers, beta_init=beta_init, seed=seed,
+                              dtype="auto", device=dev.type)
+    ds, recommender, item_table, ranker, prompt, tok = setup(args, dev, for_training=False)
+    if load_checkpoint(run, ranker) is None:
+        raise FileNotFoundError(f"{run}/checkpoint not found")
+    return args, ranker, prompt, ds, recommender, item_table
+
+
+def ranking_manifest(prompt, mix, beta, order, hybrid_prompt, validation=None):
+    """The manifest's "ranking" section: everything the runtime needs to build the prompt and fuse the
+    scores, and the held-out comparison that decides whether the app serves this ranking."""
+    return {"kind": "label_head", "labels": LABELS, "label_ids": prompt.label_ids, "segments": prompt.segments,
+            "title_tokens": prompt.title_tokens, "hybrid": hybrid_prompt, "candidate_order": order,
+            "fusion": {"sasrec": float(mix[0]), "log_popularity": float(mix[1]), "beta": float(beta),
+                       "formula": "score_i = sasrec * (user_state · item_embeddings[row_i]) + log_popularity * "
+                                  "ln(1 + items.json popularity_i) + beta * label_logit_i"},
+            "validation": validation,
+            "build": "ids = head + for each history item (oldest first, n = 1..): history_item(n) + "
+                     "title_prefix+title cut to title_tokens tokens [+ history slot token when hybrid] + candidates_head "
+                     "+ for each candidate: candidate_item(label) + title [+ candidate slot when hybrid] + (request_head "
+                     "+ request, when there is one) + tail; every segment tokenized on its own; the label logits "
+                     "are read at the last position"}
+
+
+def load_for_export(run):
+    """(merged HybridLM, tokenizer, full SASRec, items, info, ranking) for training.export."""
+    dev = torch.device("cpu")
+    args, ranker, prompt, ds, recommender, item_table = load_run(run, dev)
+    with open(os.path.join(run, "info.json")) as f:
+        info = json.load(f)
+    hybrid_prompt = info["hybrid"] != "off"
+    ev = os.path.join(run, "eval.json")
+    evaluated, validation = {}, None
+    if os.path.isfile(ev):
+        with open(ev) as f:
+            evaluated = json.load(f)
+        if "val" in evaluated:
+            v = evaluated["val"]
+            validation = {"split": "val", "rows": v["rows"], "fusion_hr1": v["hr1"]["fusion"],
+                          "baseline": v["strongest_baseline"], "baseline_hr1": v["hr1"][v["strongest_baseline"]]}
+    ranking = {"prompt": prompt, "hybrid": hybrid_prompt, "popularity": [int(c) for c in recommender.counts],
+               "manifest": ranking_manifest(prompt, ranker.mix.data, ranker.beta.data, info["order"], hybrid_prompt, validation)}
+    hybrid = ranker.lm
+    hybrid.llm = hybrid.llm.merge_and_unload()
+    metrics = [{"dataset": info["dataset"], "split": split, "rows": r["rows"], "hr1": r["hr1"],
+                "strongest_baseline": r["strongest_baseline"], "fusion_vs_strongest": r["fusion_vs_strongest"],
+                "date": time.strftime("%Y-%m-%d", time.gmtime(os.path.getmtime(ev)))} for split, r in evaluated.items()]
+    items = list(zip(ds.ext_ids[1:], ds.titles[1:]))
+    base_dir = args.base
+    base = {"name": os.path.basename(os.path.normpath(base_dir)), "license": "Apache-2.0", "path": base_dir}
+    return hybrid.eval(), prompt.tok, recommender.full, items, {"domain": ds.domain, "base": base, "metrics": metrics}, ranking
+
+
+def score_run(run, rows, dev, data_dir=None):
+    """Per-row hits of the LLM alone, the recommender's mix and the fusion, on any rows of the run's dataset."""
+    args, ranker, prompt, ds, recommender, item_table = load_run(run, dev, data_dir)
+    autocast, _ = autocast_for(args, dev)
+    res, hits = evaluate_rows(args, ranker, prompt, ds, recommender, item_table, dev, autocast, rows, "rank",
+                              hybrid_prompt=args.hybrid != "off")
+    return res, {"sasrec+pop (fitted mix)": hits["sasrec+pop"], "LLM alone (label head)": hits["llm"],
+                 "fusion (SASRec + pop + β·LLM)": hits["fusion"]}
+
+
+def run_eval(args):
+    """Every ranker on every split of the run's dataset, all rows, with the paired tests."""
+    dev = torch.device(args.device)
+    rargs, ranker, prompt, ds, recommender, item_table = load_run(args.run, dev, args.data_dir)
+    autocast, _ = autocast_for(rargs, dev)
+    results = {}
+    for split in args.splits.split(","):
+        if not getattr(ds, split):
+            continue
+        t0 = time.time()
+        res, hits = evaluate_rows(rargs, ranker, prompt, ds, recommender, item_table, dev, autocast, getattr(ds, split),
+                                  split, hybrid_prompt=rargs.hybrid != "off")
+        res["seconds"] = round(time.time() - t0, 1)
+        res["hits"] = {k: [int(h) for h in v] for k, v in hits.items()}
+        results[split] = res
+        print(split, json.dumps({k: v for k, v in res.items() if k != "hits"}))
+    with open(os.path.join(args.run, "eval.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    return results
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dataset", default=dataset)
+    ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--base", default=base, help="local HF Llama-family folder")
+    ap.add_argument("--sasrec", default=sasrec_ckpt)
+    ap.add_argument("--run", default=None, help="run folder (default training/runs/rank-<dataset>)")
+    ap.add_argument("--train-samples", type=int, default=train_samples)
+    ap.add_argument("--epochs", type=int, default=epochs)
+    ap.add_argument("--micro-batch", type=int, default=micro_batch)
+    ap.add_argument("--grad-accum", type=int, default=grad_accum)
+    ap.add_argument("--lr", type=float, default=lr)
+    ap.add_argument("--fusion-lr", type=float, default=fusion_lr)
+    ap.add_argument("--lora-layers", type=int, default=lora_layers)
+    ap.add_argument("--hybrid", default=hybrid, choices=["off", "curriculum", "on"])
+    ap.add_argument("--order", default=order, choices=["shuffled", "retriever"])
+    ap.add_argument("--title-tokens", type=int, default=title_tokens)
+    ap.add_argument("--beta-init", type=float, default=beta_init)
+    ap.add_argument("--eval-every", type=int, default=eval_every)
+    ap.add_argument("--save-every", type=int, default=save_every)
+    ap.add_argument("--seed", type=int, default=seed)
+    ap.add_argument("--threads", type=int, default=threads)
+    ap.add_argument("--device", default=device, choices=["cpu", "cuda"])
+    ap.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp32"])
+    ap.add_argument("--eval-only", action="store_true")
+    ap.add_argument("--no-eval", action="store_true")
+    ap.add_argument("--splits", default="val,test")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    args.run = args.run or os.path.join(out_dir, f"rank-{args.dataset}")
+    try:
+        if not args.eval_only:
+            train(args)
+        if not args.no_eval:
+            run_eval(args)
+    except (data.DataError, BaseModelError, FileNotFoundError, ValueError) as e:
+        sys.exit(f"error: {e}")
+
+
+if __name__ == "__main__":
+    main()
