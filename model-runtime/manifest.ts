@@ -1,5 +1,5 @@
 /**
- * manifest.json of a model version folder (the model-artifact contract in docs/ARCHITECTURE.md and
+ * manifest.json of a model version folder (the model-artifact contract in docs/MODEL_FOLDER.md and
  * training/export.py). Validated once here, at the edge; everything downstream trusts the types.
  * Unknown keys are kept out of the type (zod strips them), so an exporter may add fields freely.
  */

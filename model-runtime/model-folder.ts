@@ -1,5 +1,5 @@
 /**
- * Loading one model version folder (models/<version>/, the contract in docs/ARCHITECTURE.md):
+ * Loading one model version folder (models/<version>/, the contract in docs/MODEL_FOLDER.md):
  *   1. manifest.json validated (zod);
  *   2. every listed file present with its size and sha256;
  *   3. tokenizer, item table and items.json consistent with the manifest's dims;

@@ -13,7 +13,7 @@ recommender's mix, the fusion) and LLaRA's title generation of a `training.llara
 and constrained) — and prints HR@1 with a paired comparison against SASRec on the same rows:
 difference, 95 % bootstrap interval, McNemar's exact p (training/stats.py).
 
-Definitions (as LLaRA's code; DESIGN.md):
+Definitions (as LLaRA's code):
 - An LLM output is valid when exactly one candidate title occurs in it (lower-cased substring).
 - HR@1 (valid) = correct / valid outputs (LLaRA's number); HR@1 (all) = correct / all rows (ours too).
 - ValidRatio = valid / all rows. Constrained decoding and the baselines always pick a candidate, so

@@ -1,5 +1,5 @@
 """
-Export a model version folder per the model-artifact contract (shared/DESIGN.md):
+Export a model version folder per the model-artifact contract (docs/MODEL_FOLDER.md):
 
     manifest.json  tokenizer.json  tokenizer_config.json  llm.onnx  llm.int8.onnx
     sasrec.onnx  item_embeddings.f32  items.json  parity.json
