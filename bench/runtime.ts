@@ -19,7 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
-import { manifestSchema, ModelRuntime, type Precision } from "../model-runtime";
+import { labelPrompt as labelPromptOf, manifestSchema, ModelRuntime, type Precision } from "../model-runtime";
 import { argmax } from "../model-runtime/sampling";
 
 const { values: args } = parseArgs({
@@ -46,6 +46,10 @@ interface Result {
   decodeTokPerS: number;
   rankMs: number;
   rankTrainingFormMs: number;
+  /** The label head (null for a title-generation version): its prompt, one prefill of it, and the whole ranking. */
+  labelPromptTokens: number | null;
+  labelPrefillMs: number | null;
+  labelRankMs: number | null;
   chooseMs: number;
   /** Total tokens/s of --streams concurrent generations: taking turns (default) and batched (batchDecode). */
   streamsTurnsTokPerS: number;
@@ -78,6 +82,10 @@ async function measure(precision: Precision, threads: number): Promise<Result> {
   const rankTimes: number[] = [];
   const rankTrainingFormTimes: number[] = [];
   const chooseTimes: number[] = [];
+  // The label head (a version trained by training/rank.py): its own prompt, one prefill, all scores.
+  const labelPrompt = rt.hasRankingHead ? labelPromptOf(rt.folder, { history, candidates }) : null;
+  const labelPrefillTimes: number[] = [];
+  const labelRankTimes: number[] = [];
   for (let r = 0; r <= Number(args.repeat); r++) {
     let t = performance.now();
     let out = await prefill();
@@ -97,6 +105,14 @@ async function measure(precision: Precision, threads: number): Promise<Result> {
     t = performance.now();
     await rt.chooseCandidate(prompt, titles);
     const chooseMs = performance.now() - t;
+    if (labelPrompt) {
+      t = performance.now();
+      await d.forward({ ids: [labelPrompt.ids], slotRows: [labelPrompt.slotRows], cache: d.emptyCache(1), logitsToKeep: 1 });
+      if (r > 0) labelPrefillTimes.push(performance.now() - t);
+      t = performance.now();
+      await rt.rankByLabels({ history, candidates });
+      if (r > 0) labelRankTimes.push(performance.now() - t);
+    }
     if (r === 0) continue; // warm-up
     prefillTimes.push(prefillMs);
     decodeRates.push(decodeRate);
@@ -129,6 +145,9 @@ async function measure(precision: Precision, threads: number): Promise<Result> {
     rankMs: median(rankTimes),
     rankTrainingFormMs: median(rankTrainingFormTimes),
     chooseMs: median(chooseTimes),
+    labelPromptTokens: labelPrompt?.ids.length ?? null,
+    labelPrefillMs: labelPrompt ? median(labelPrefillTimes) : null,
+    labelRankMs: labelPrompt ? median(labelRankTimes) : null,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     loadAvg: os.loadavg()[0]!,
   };
@@ -180,6 +199,16 @@ async function main() {
     console.log(
       `| ${r.precision} | ${r.threads} | ${r.loadMs.toFixed(0)} ms | ${r.prefillMs.toFixed(0)} ms | ${r.decodeTokPerS.toFixed(1)} tok/s | ${r.rankMs.toFixed(0)} ms | ${r.rankTrainingFormMs.toFixed(0)} ms | ${r.chooseMs.toFixed(0)} ms | ${r.streamsTurnsTokPerS.toFixed(1)} tok/s | ${r.streamsBatchedTokPerS.toFixed(1)} tok/s | ${r.peakRssMb.toFixed(0)} MB | ${r.loadAvg.toFixed(1)} |`,
     );
+  }
+  if (results[0]!.labelPromptTokens !== null) {
+    console.log(`
+label head: its prompt (${results[0]!.labelPromptTokens} tokens), one prefill of it, and rankByLabels (SASRec state + that prefill + fusion)
+`);
+    console.log("| precision | threads | prefill (label prompt) | rank 20 (label head) | rank / prefill |");
+    console.log("|---|---|---|---|---|");
+    for (const r of results) {
+      console.log(`| ${r.precision} | ${r.threads} | ${r.labelPrefillMs!.toFixed(0)} ms | ${r.labelRankMs!.toFixed(0)} ms | ${(r.labelRankMs! / r.labelPrefillMs!).toFixed(2)} |`);
+    }
   }
 }
 

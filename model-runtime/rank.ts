@@ -60,6 +60,19 @@ export function recommenderScores(folder: ModelFolder, state: Float32Array, cand
   });
 }
 
+/** Token ids of fixed segments and of titles, per loaded folder: a ranking tokenizes only what is new. */
+const encodedByFolder = new WeakMap<ModelFolder, Map<string, number[]>>();
+function encodeCached(folder: ModelFolder, text: string): number[] {
+  let cache = encodedByFolder.get(folder);
+  if (!cache) encodedByFolder.set(folder, (cache = new Map()));
+  let ids = cache.get(text);
+  if (!ids) {
+    ids = folder.tokenizer.encode(text);
+    if (cache.size < 200_000) cache.set(text, ids);
+  }
+  return ids;
+}
+
 /** Token ids and slot rows of the ranking prompt; `order[k]` is the input index shown under label k. */
 export function labelPrompt(folder: ModelFolder, { history, candidates, request }: Omit<LabelRankInput, "signal">, order?: readonly number[]): PromptTokens {
   const spec = rankingSpec(folder);
@@ -83,24 +96,24 @@ export function labelPrompt(folder: ModelFolder, { history, candidates, request 
   const item = (row: number, slot: { id: number }) => {
     const title = folder.items[row]?.title;
     if (title === undefined) throw new PromptError(`item row ${row} is not in items.json`);
-    push(tokenizer.encode(seg.title_prefix + plain(title, `the title of item row ${row}`)).slice(0, spec.title_tokens));
+    push(encodeCached(folder, seg.title_prefix + plain(title, `the title of item row ${row}`)).slice(0, spec.title_tokens));
     if (spec.hybrid) {
       ids.push(slot.id);
       slotRows.push(row);
     }
   };
-  push(tokenizer.encode(seg.head));
+  push(encodeCached(folder, seg.head));
   history.forEach((row, i) => {
-    push(tokenizer.encode(seg.history_item.replace("{n}", String(i + 1))));
+    push(encodeCached(folder, seg.history_item.replace("{n}", String(i + 1))));
     item(row, manifest.special_tokens.history_slot);
   });
-  push(tokenizer.encode(seg.candidates_head));
+  push(encodeCached(folder, seg.candidates_head));
   shown.forEach((index, k) => {
-    push(tokenizer.encode(seg.candidate_item.replace("{label}", spec.labels[k]!)));
+    push(encodeCached(folder, seg.candidate_item.replace("{label}", spec.labels[k]!)));
     item(candidates[index]!, manifest.special_tokens.candidate_slot);
   });
   if (request?.trim()) push(tokenizer.encode(seg.request_head + plain(request.trim(), "the request")));
-  push(tokenizer.encode(seg.tail));
+  push(encodeCached(folder, seg.tail));
   return { ids, slotRows, text: tokenizer.decode(ids, { skipSpecial: false }) };
 }
 

@@ -25,7 +25,7 @@ import torch
 from safetensors.torch import save_file
 from tqdm import tqdm
 
-from training import base_model, data, export, llara
+from training import base_model, data, export, llara, rank
 
 # -----------------------------------------------------------------------------
 parts_dir = "demo/goodbooks-model"
@@ -40,7 +40,7 @@ def pack(run, parts=parts_dir):
     for need in ("info.json", "checkpoint/adapter_model.safetensors", "checkpoint/adapter_config.json",
                  "checkpoint/state.pt"):
         if not os.path.isfile(os.path.join(run, need)):
-            raise FileNotFoundError(f"{run}/{need} not found: not a finished training.llara run")
+            raise FileNotFoundError(f"{run}/{need} not found: not a finished training.llara or training.rank run")
     with open(os.path.join(run, "info.json")) as f:
         info = json.load(f)
     state = torch.load(os.path.join(ck, "state.pt"), weights_only=False)
@@ -57,6 +57,9 @@ def pack(run, parts=parts_dir):
         json.dump(adapter_config, f, indent=2)
     save_file({k: v.contiguous() for k, v in state["projector"].items()},
               os.path.join(tmp, "checkpoint", "projector.safetensors"))
+    if info.get("kind") == "rank":  # the label head's fusion weights and its learning curve; no optimizer state
+        torch.save({k: state[k] for k in ("projector", "mix", "beta", "step", "total", "curve")},
+                   os.path.join(tmp, "checkpoint", "state.pt"))
     shutil.copy(info["sasrec"], os.path.join(tmp, "sasrec.pt"))
     evaluation = {}
     if os.path.isfile(os.path.join(run, "eval.json")):
@@ -107,11 +110,15 @@ def build(parts=parts_dir, out=out_dir, base=None, catalog=catalog_dir, int8=Tru
                     base_model.convert(base_model.fetch_gguf("training/cache"), base)
             base_model.check_folder(base)
         elif stage == "merge":
-            hybrid, tokenizer, sasrec, items, loaded = llara.load_for_export(parts, base_dir=base, data_dir=catalog)
+            ranking = None
+            if info.get("kind") == "rank":
+                hybrid, tokenizer, sasrec, items, loaded, ranking = rank.load_for_export(parts, base_dir=base, data_dir=catalog)
+            else:
+                hybrid, tokenizer, sasrec, items, loaded = llara.load_for_export(parts, base_dir=base, data_dir=catalog)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
             export.export_version(tmp, hybrid, tokenizer, sasrec, items, loaded["domain"], info["version"],
-                                  loaded["base"], metrics=loaded["metrics"], int8=int8)
+                                  loaded["base"], metrics=loaded["metrics"], int8=int8, ranking=ranking)
     shutil.rmtree(out, ignore_errors=True)
     os.rename(tmp, out)
     print(f"wrote {out} (version {info['version']})")

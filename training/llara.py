@@ -371,7 +371,9 @@ def run_paths(run, info, base_dir=None):
     """(base folder, SASRec checkpoint) of a run: a packed run (training.demo_model) records only the base
     model's name and carries its SASRec as sasrec.pt, so both resolve to what is on this machine."""
     packed_sasrec = os.path.join(run, "sasrec.pt")
-    sasrec = packed_sasrec if os.path.isfile(packed_sasrec) else info["sasrec"]
+    sasrec = packed_sasrec if os.path.isfile(packed_sasrec) else info.get("sasrec")
+    if sasrec is None:
+        raise FileNotFoundError(f"{run} names no SASRec checkpoint and has no sasrec.pt")
     base_dir = base_dir or info["base"]
     if not os.path.isdir(base_dir) and os.path.isdir(os.path.join(os.path.dirname(base), base_dir)):
         base_dir = os.path.join(os.path.dirname(base), base_dir)  # "SmolLM2-135M-Instruct" -> models/base/...

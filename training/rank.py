@@ -310,7 +310,7 @@ def load_checkpoint(run, ranker, opt=None):
     ranker.lm.projector.load_state_dict(st["projector"])
     ranker.mix.data.copy_(st["mix"])
     ranker.beta.data.copy_(st["beta"])
-    if opt is not None and st["opt"] is not None:
+    if opt is not None and st.get("opt") is not None:
         opt.load_state_dict(st["opt"])
     return st
 
@@ -414,7 +414,7 @@ def train(args):
         torch.set_rng_state(st["torch_rng"])
         print(f"resuming {run} at step {step}/{total}")
     autocast, precision = autocast_for(args, dev)
-    info = {"kind": "rank", "dataset": ds.name, "domain": ds.domain, "base": os.path.abspath(args.base),
+    info = {"kind": "rank", "dataset": args.dataset, "domain": ds.domain, "base": os.path.abspath(args.base),
             "sasrec": os.path.abspath(args.sasrec or os.path.join(out_dir, f"sasrec-{args.dataset}", "model.pt")),
             "train_rows": len(rows), "epochs": args.epochs, "effective_batch": per_step, "total_steps": total,
             "lr": args.lr, "fusion_lr": args.fusion_lr, "hybrid": args.hybrid, "order": args.order,
@@ -481,14 +481,17 @@ def train(args):
     return run
 
 
-def load_run(run, dev, data_dir=None):
-    """A trained run, ready to score rows: (args, ranker, prompt, dataset, recommender, item table)."""
+def load_run(run, dev, data_dir=None, base_dir=None):
+    """A trained run (or the demo model's packed parts), ready to score rows:
+    (args, ranker, prompt, dataset, recommender, item table)."""
+    from training.llara import run_paths
     if not os.path.isfile(os.path.join(run, "info.json")):
         raise FileNotFoundError(f"{run} is not a ranking run folder (no info.json)")
     with open(os.path.join(run, "info.json")) as f:
         info = json.load(f)
     layers = info["lora"]["layers"]
-    args = argparse.Namespace(dataset=info["dataset"], data_dir=data_dir, base=info["base"], sasrec=info["sasrec"],
+    base_dir, sasrec_path = run_paths(run, info, base_dir)
+    args = argparse.Namespace(dataset=info["dataset"], data_dir=data_dir, base=base_dir, sasrec=sasrec_path,
                               hybrid=info["hybrid"], order=info["order"], title_tokens=info["title_tokens"],
                               lora_layers=lora_layers if layers == "all" else layers, beta_init=beta_init, seed=seed,
                               dtype="auto", device=dev.type)
@@ -514,10 +517,10 @@ def ranking_manifest(prompt, mix, beta, order, hybrid_prompt, validation=None):
                      "are read at the last position"}
 
 
-def load_for_export(run):
+def load_for_export(run, base_dir=None, data_dir=None):
     """(merged HybridLM, tokenizer, full SASRec, items, info, ranking) for training.export."""
     dev = torch.device("cpu")
-    args, ranker, prompt, ds, recommender, item_table = load_run(run, dev)
+    args, ranker, prompt, ds, recommender, item_table = load_run(run, dev, data_dir, base_dir)
     with open(os.path.join(run, "info.json")) as f:
         info = json.load(f)
     hybrid_prompt = info["hybrid"] != "off"

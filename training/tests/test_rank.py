@@ -1,0 +1,135 @@
+"""The listwise label head: labels are single tokens, the prompt is built from segments, the fused loss
+is the recommender's at β = 0, cross-fitting keeps users in one fold, the paired test, and a short
+training run that resumes."""
+
+import argparse
+import json
+import math
+import os
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from training import data, rank, stats
+from training.prompts import Sample
+from training.sasrec import SASRec
+from training.tests import helpers
+from training.tests.test_curriculum import _app_dataset
+
+
+def test_every_label_is_one_token_alone_and_in_the_list():
+    tok = helpers.tokenizer()
+    ids = rank.label_token_ids(tok)
+    assert len(ids) == 20 == len(set(ids))
+    for label, i in zip(rank.LABELS, ids):
+        assert tok(label, add_special_tokens=False)["input_ids"] == [i]
+        assert i in tok(f"\n{label}.", add_special_tokens=False)["input_ids"]
+
+
+def test_a_label_that_is_two_tokens_is_refused():
+    tok = helpers.tokenizer()
+    rank.LABELS.append("Zebra crossing")
+    try:
+        with pytest.raises(ValueError, match="label 'Zebra crossing' is not a single token"):
+            rank.label_token_ids(tok)
+    finally:
+        rank.LABELS.pop()
+
+
+def test_the_prompt_is_its_segments_tokenized_one_by_one_with_titles_cut_and_slots_in_place():
+    tok = helpers.tokenizer()
+    prompt = rank.RankPrompt(tok, "book", title_tokens=3)
+    titles = helpers.titles(30)
+    hist, cands = [3, 1, 2], list(range(4, 24))
+    ids, slots = prompt.encode([titles[i] for i in hist], [titles[c] for c in cands], True, "something funny", hist, cands)
+    enc = prompt.enc
+    want = enc(prompt.segments["head"])
+    for n, i in enumerate(hist):
+        want += enc(f"\n{n + 1}.") + enc(" " + titles[i])[:3] + [tok.convert_tokens_to_ids("[HistoryEmb]")]
+    want += enc("\nCandidates:")
+    for label, c in zip(rank.LABELS, cands):
+        want += enc(f"\n{label}.") + enc(" " + titles[c])[:3] + [tok.convert_tokens_to_ids("[CansEmb]")]
+    want += enc("\nRequest: something funny") + enc(prompt.segments["tail"])
+    assert ids == want
+    assert [s for s in slots if s] == hist + cands  # each slot carries its item, in order
+    # Text-only: no slot tokens at all, and nothing else changes.
+    text_ids, text_slots = prompt.encode([titles[i] for i in hist], [titles[c] for c in cands], False, None, hist, cands)
+    assert not any(text_slots) and tok.convert_tokens_to_ids("[CansEmb]") not in text_ids
+
+
+def test_fused_loss_is_the_recommenders_at_beta_zero_and_moves_beta_toward_the_llms_evidence():
+    # Two rows, three candidates; the LLM prefers the target in both, SASRec does not.
+    features = torch.tensor([[[2.0, 0.0], [1.0, 1.0], [0.0, 0.0]],
+                             [[0.5, 2.0], [1.5, 0.0], [0.0, 1.0]]])
+    llm = torch.tensor([[0.0, 0.0, 3.0], [0.0, 0.0, 2.0]])
+    targets = torch.tensor([2, 2])
+    ranker = rank.FusedRanker(torch.nn.Identity(), [0, 1, 2], torch.tensor([1.0, 0.5]), beta=0.0)
+    loss = F.cross_entropy(ranker.fuse(llm, features), targets)
+    recommender_only = F.cross_entropy(features @ torch.tensor([1.0, 0.5]), targets)
+    assert torch.allclose(loss, recommender_only)
+    loss.backward()
+    # d loss / d β = mean over rows of (E_p[llm] - llm[target]) < 0 here: a step raises β.
+    p = torch.softmax(features @ torch.tensor([1.0, 0.5]), -1)
+    want = ((p * llm).sum(-1) - llm[torch.arange(2), targets]).mean()
+    assert math.isclose(float(ranker.beta.grad), float(want), rel_tol=1e-5) and want < 0
+    # By hand for row 0 at β = 1: scores 2, 1.5, 3 → loss -log(e^3 / (e^2 + e^1.5 + e^3)).
+    ranker.beta.data.fill_(1.0)
+    row0 = F.cross_entropy(ranker.fuse(llm[:1], features[:1]), targets[:1])
+    assert math.isclose(float(row0), -math.log(math.exp(3) / (math.exp(2) + math.exp(1.5) + math.exp(3))), rel_tol=1e-5)
+
+
+def test_training_folds_keep_each_users_rows_together():
+    rows = []
+    for user in range(9):  # user u reads items 10u+1 .. 10u+6: rows continue while the history ends in the last target
+        seq = [10 * user + k for k in range(1, 7)]
+        rows += [Sample(seq[:k], [], seq[k]) for k in range(3, 6)]
+    folds = data.training_folds(rows, 3)
+    per_user = [set(folds[3 * u:3 * u + 3]) for u in range(9)]
+    assert all(len(f) == 1 for f in per_user)
+    assert sorted(f.pop() for f in per_user) == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+
+
+def test_paired_test_counts_discordant_rows_and_gives_mcnemars_exact_p():
+    a = [True] * 10 + [False] * 2 + [True] * 50
+    b = [False] * 10 + [True] * 2 + [True] * 50
+    c = stats.paired(a, b, resamples=2000)
+    assert (c["wins"], c["losses"]) == (10, 2)
+    assert math.isclose(c["diff"], 8 / 62)
+    # Two-sided exact binomial: 2 · P(X ≤ 2 | n = 12, p = ½) = 2 · 79 / 4096.
+    assert math.isclose(c["p_mcnemar"], 2 * 79 / 4096)
+    assert c["ci95"][0] > 0 and c["ci95"][0] < c["diff"] < c["ci95"][1]
+    assert stats.paired([True, False], [True, False])["p_mcnemar"] == 1.0
+
+
+def test_ranker_trains_with_cross_fitted_sasrec_resumes_and_evaluates_every_ranker(tmp_path):
+    torch.set_num_threads(1)
+    ds_dir = _app_dataset(tmp_path)
+    base = helpers.base_folder(str(tmp_path / "base"))
+    ds = data.load(ds_dir)
+    runs = tmp_path / "runs"
+    for name, train_rows in (("", ds.train), ("-fold0of2", None), ("-fold1of2", None)):
+        sas = SASRec(ds.num_items, dim=8, max_len=10)
+        os.makedirs(runs / f"sasrec-app{name}")
+        torch.save({"state_dict": sas.state_dict(), "num_items": ds.num_items, "dim": 8, "max_len": 10, "blocks": 2,
+                    "heads": 1, "model": "sasrec"}, runs / f"sasrec-app{name}" / "model.pt")
+    args = argparse.Namespace(dataset=ds_dir, data_dir=None, base=base, sasrec=str(runs / "sasrec-app" / "model.pt"),
+                              run=str(tmp_path / "rank"), train_samples=8, epochs=1, micro_batch=2, grad_accum=2, lr=1e-2,
+                              fusion_lr=1e-2, lora_layers=1, hybrid="curriculum", order="shuffled", title_tokens=4,
+                              beta_init=0.5, eval_every=4, save_every=1, seed=0, threads=1, device="cpu", dtype="fp32",
+                              splits="val")
+    rank.train(args)
+    log = [json.loads(line) for line in open(tmp_path / "rank" / "train_log.jsonl")]
+    assert [r["step"] for r in log] == [1, 2]
+    st = torch.load(tmp_path / "rank" / "checkpoint" / "state.pt", weights_only=False)
+    assert st["step"] == 2 and len(st["curve"]) == 2  # a learning-curve point every 4 samples
+    assert set(st["curve"][0]) >= {"samples", "sasrec", "llm", "fusion", "beta"}
+    rank.train(args)  # resumes at step 2 of 2: nothing more
+    assert len(open(tmp_path / "rank" / "train_log.jsonl").readlines()) == 2
+
+    results = rank.run_eval(args)
+    val = results["val"]
+    assert val["rows"] == len(ds.val)
+    assert set(val["hr1"]) == {"popularity", "sasrec", "sasrec+pop", "llm", "fusion"}
+    assert {"diff", "ci95", "wins", "losses", "p_mcnemar"} <= set(val["fusion_vs_sasrec"])
+    assert all(len(h) == len(ds.val) for h in val["hits"].values())
