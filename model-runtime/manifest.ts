@@ -35,6 +35,7 @@ const rankingSchema = z.object({
     candidates_head: z.string(),
     candidate_item: z.string().includes("{label}"),
     title_prefix: z.string(),
+    creator_prefix: z.string().optional(),
     request_head: z.string(),
     tail: z.string(),
   }),
@@ -116,6 +117,8 @@ export const itemsFileSchema = z.object({
       title: z.string(),
       /** Interactions in the training rows (the label head's fusion reads ln(1 + popularity)). */
       popularity: z.number().int().nonnegative().optional(),
+      /** Shown after the title in the ranking prompt (segments.creator_prefix + creator), when the head was trained so. */
+      creator: z.string().optional(),
     }),
   ),
 });

@@ -94,9 +94,10 @@ export function labelPrompt(folder: ModelFolder, { history, candidates, request 
     return text;
   };
   const item = (row: number, slot: { id: number }) => {
-    const title = folder.items[row]?.title;
-    if (title === undefined) throw new PromptError(`item row ${row} is not in items.json`);
-    push(encodeCached(folder, seg.title_prefix + plain(title, `the title of item row ${row}`)).slice(0, spec.title_tokens));
+    const entry = folder.items[row];
+    if (entry === undefined) throw new PromptError(`item row ${row} is not in items.json`);
+    push(encodeCached(folder, seg.title_prefix + plain(entry.title, `the title of item row ${row}`)).slice(0, spec.title_tokens));
+    if (entry.creator && seg.creator_prefix !== undefined) push(encodeCached(folder, seg.creator_prefix + plain(entry.creator, `the creator of item row ${row}`)));
     if (spec.hybrid) {
       ids.push(slot.id);
       slotRows.push(row);

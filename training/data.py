@@ -64,6 +64,7 @@ class Dataset:
     domain: str
     titles: list  # titles[row], titles[0] = ""
     ext_ids: list  # external id per row, ext_ids[0] = None
+    creators: list = None  # creators[row] (first author, ...) where the source has them, else None
     train: list = field(default_factory=list)
     val: list = field(default_factory=list)
     test: list = field(default_factory=list)
@@ -222,12 +223,13 @@ def split_users(sequences, name, split_seed=seed):
 
 
 def load_goodbooks(folder, split_seed=seed):
-    books = _read_csv(os.path.join(folder, "books.csv"), ["book_id", "title"])
-    titles, ext, row_of = [""], [None], {}
+    books = _read_csv(os.path.join(folder, "books.csv"), ["book_id", "title", "authors"])
+    titles, ext, row_of, creators = [""], [None], {}, [""]
     for b in books:
         row_of[b["book_id"]] = len(titles)
         titles.append(b["title"])
         ext.append(b["book_id"])
+        creators.append(b["authors"].split(",")[0].strip())
     seqs = defaultdict(list)
     for fname in ("ratings.csv", "to_read.csv"):
         for ln, r in enumerate(_read_csv(os.path.join(folder, fname), ["user_id", "book_id"]), 2):
@@ -237,10 +239,16 @@ def load_goodbooks(folder, split_seed=seed):
             if row not in seqs[r["user_id"]]:
                 seqs[r["user_id"]].append(row)
     val, test, train = split_users(seqs, "goodbooks", split_seed)
-    ds = Dataset("goodbooks", "book", titles, ext)
+    ds = Dataset("goodbooks", "book", titles, ext, creators=creators)
     for split, pairs in (("train", train), ("val", val), ("test", test)):
         setattr(ds, split, _with_candidates(pairs, ds.num_items, random.Random(f"{split_seed}-goodbooks-{split}")))
     return ds
+
+
+def item_texts(ds, with_creator):
+    """What a prompt shows for each row: (title, first creator or None)."""
+    creators = ds.creators if with_creator and ds.creators is not None else [None] * len(ds.titles)
+    return [(t, c or None) for t, c in zip(ds.titles, creators)]
 
 
 def training_folds(rows, folds):

@@ -561,9 +561,11 @@ def export_version(out, hybrid, tokenizer, sasrec, items, domain, version, base,
         elif step == "items":
             item_table.numpy().astype("<f4").tofile(os.path.join(out, "item_embeddings.f32"))
             rows = [{"row": r + 1, "id": str(i), "title": t} for r, (i, t) in enumerate(items)]
-            if ranking:  # the fusion's popularity term reads it
+            if ranking:  # the fusion's popularity term reads it; the ranking prompt shows the creator after the title
                 for r in rows:
                     r["popularity"] = int(ranking["popularity"][r["row"]])
+                    if ranking.get("creators") and ranking["creators"][r["row"]]:
+                        r["creator"] = ranking["creators"][r["row"]]
             with open(os.path.join(out, "items.json"), "w") as f:
                 json.dump({"count": len(items), "rows": rows}, f, ensure_ascii=False)
         elif step == "parity":
@@ -585,7 +587,9 @@ def check_ranking_parity(out, hybrid, item_table, titles, sample, d, ranking):
     prompt, label_ids = ranking["prompt"], ranking["manifest"]["label_ids"]
     cases = []
     for request in (None, "something funny, not too long"):
-        ids, slots = prompt.encode([titles[i] for i in sample.history], [titles[c] for c in sample.candidates],
+        creators = ranking.get("creators") or [None] * len(titles)
+        texts = [(t, c) for t, c in zip(titles, creators)]
+        ids, slots = prompt.encode([texts[i] for i in sample.history], [texts[c] for c in sample.candidates],
                                    ranking["hybrid"], request, sample.history, sample.candidates)
         x = torch.tensor([ids])
         rows = torch.tensor([slots])

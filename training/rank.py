@@ -68,7 +68,9 @@ lora_layers = 8  # text-only: LoRA on the top 8 layers
 hybrid = "off"  # off (text-only) | curriculum (LLaRA: text → hybrid over the run) | on
 order = "shuffled"  # candidate order in the prompt: shuffled (the dataset's) | retriever (recommender's, best first)
 title_tokens = 20  # a title is cut to this many tokens: 95 % of goodbooks titles (p95 19), all but 1 % elsewhere
+with_creator = True  # "title — author" where the dataset has creators (goodbooks): same author is a signal SASRec lacks
 beta_init = 0.5
+aux_weight = 0.0  # + aux_weight · cross-entropy of the LLM's scores alone: a direct signal while β is small
 eval_every = 1000  # samples between learning-curve evaluations on val (0 = none)
 save_every = 25  # optimizer steps
 seed = 0
@@ -99,6 +101,7 @@ class RankPrompt:
             "candidates_head": "\nCandidates:",
             "candidate_item": "\n{label}.",
             "title_prefix": " ",
+            "creator_prefix": " — ",  # after the (cut) title, when the item has a creator: " — Ursula K. Le Guin"
             "request_head": "\nRequest: ",  # then the request text, when there is one
             "tail": f"\nWhich {item} comes next? Answer with its letter." + after,
         }
@@ -108,8 +111,11 @@ class RankPrompt:
     def enc(self, text: str) -> list[int]:
         return self.tok(text, add_special_tokens=False)["input_ids"]
 
-    def title(self, text: str) -> list[int]:
-        return self.enc(self.segments["title_prefix"] + text)[: self.title_tokens]
+    def title(self, item) -> list[int]:
+        """An item's text: its title cut to title_tokens tokens, then its creator (a separate segment) if any."""
+        title, creator = item if isinstance(item, tuple) else (item, None)
+        ids = self.enc(self.segments["title_prefix"] + title)[: self.title_tokens]
+        return ids + self.enc(self.segments["creator_prefix"] + creator) if creator else ids
 
     def encode(self, history_titles, candidate_titles, hybrid: bool, request: str | None = None,
                history_items=None, candidate_items=None):
@@ -256,11 +262,11 @@ def collate(encoded, item_table, pad_id):
             "rec_mask": slots != 0}
 
 
-def make_batch(prompt, ds, rows, perms, item_table, hybrid_prompt, requests=None):
+def make_batch(prompt, texts, rows, perms, item_table, hybrid_prompt, requests=None):
     encoded = []
     for k, (r, perm) in enumerate(zip(rows, perms)):
         cands = [r.candidates[j] for j in perm]
-        encoded.append(prompt.encode([ds.titles[i] for i in r.history], [ds.titles[c] for c in cands], hybrid_prompt,
+        encoded.append(prompt.encode([texts[i] for i in r.history], [texts[c] for c in cands], hybrid_prompt,
                                      requests[k] if requests else None, r.history, cands))
     return collate(encoded, item_table, prompt.tok.pad_token_id)
 
@@ -328,7 +334,7 @@ def score_rows(ranker, prompt, ds, rows, features, item_table, dev, autocast, ho
     order = sorted(range(len(rows)), key=lambda i: len(rows[i].history))
     for s in tqdm(range(0, len(rows), batch_size), desc=desc, unit="batch", leave=False):
         idx = order[s:s + batch_size]
-        batch = make_batch(prompt, ds, [rows[i] for i in idx], [perms[i] for i in idx], item_table, hybrid_prompt)
+        batch = make_batch(prompt, ds.texts, [rows[i] for i in idx], [perms[i] for i in idx], item_table, hybrid_prompt)
         with autocast():
             llm = ranker.llm_scores(batch, dev).cpu()
         for k, i in enumerate(idx):
@@ -363,6 +369,7 @@ def report(ranker, features, llm, rows):
 
 def setup(args, dev, for_training=True):
     ds = data.load(args.dataset, args.data_dir)
+    ds.texts = data.item_texts(ds, args.with_creator)  # (title, creator or None) per row
     sasrec_path = args.sasrec or os.path.join(out_dir, f"sasrec-{args.dataset}", "model.pt")
     sasrec = load_sasrec(sasrec_path)
     if sasrec.num_items != ds.num_items:
@@ -417,8 +424,8 @@ def train(args):
     info = {"kind": "rank", "dataset": args.dataset, "domain": ds.domain, "base": os.path.abspath(args.base),
             "sasrec": os.path.abspath(args.sasrec or os.path.join(out_dir, f"sasrec-{args.dataset}", "model.pt")),
             "train_rows": len(rows), "epochs": args.epochs, "effective_batch": per_step, "total_steps": total,
-            "lr": args.lr, "fusion_lr": args.fusion_lr, "hybrid": args.hybrid, "order": args.order,
-            "title_tokens": args.title_tokens, "lora": {"r": lora_r, "alpha": lora_alpha, "dropout": lora_dropout,
+            "lr": args.lr, "fusion_lr": args.fusion_lr, "aux_weight": args.aux_weight, "hybrid": args.hybrid, "order": args.order,
+            "title_tokens": args.title_tokens, "with_creator": args.with_creator and ds.creators is not None, "lora": {"r": lora_r, "alpha": lora_alpha, "dropout": lora_dropout,
             "targets": lora_targets, "layers": args.lora_layers if args.hybrid == "off" else "all"},
             "labels": LABELS, "device": args.device, "threads": args.threads, "autocast": precision}
     with open(os.path.join(run, "info.json"), "w") as f:
@@ -443,7 +450,7 @@ def train(args):
             chunk = [rows[i] for i in idx]
             features = recommender.features(chunk)
             perms = prompt_rows(chunk, features, ranker.mix.data, args.order)
-            batch = make_batch(prompt, ds, chunk, perms, item_table, hybrid_step)
+            batch = make_batch(prompt, ds.texts, chunk, perms, item_table, hybrid_step)
             targets = torch.tensor([r.candidates.index(r.target) for r in chunk])
             with autocast():
                 llm_prompt_order = ranker.llm_scores(batch, dev)
@@ -451,6 +458,8 @@ def train(args):
             for k, perm in enumerate(perms):
                 llm[k, perm] = llm_prompt_order[k]
             loss = F.cross_entropy(ranker.fuse(llm, features.to(dev)), targets.to(dev))
+            if args.aux_weight:
+                loss = loss + args.aux_weight * F.cross_entropy(llm, targets.to(dev))
             (loss * len(idx) / per_step).backward()
             loss_sum += loss.item() * len(idx)
             n += len(idx)
@@ -493,6 +502,7 @@ def load_run(run, dev, data_dir=None, base_dir=None):
     base_dir, sasrec_path = run_paths(run, info, base_dir)
     args = argparse.Namespace(dataset=info["dataset"], data_dir=data_dir, base=base_dir, sasrec=sasrec_path,
                               hybrid=info["hybrid"], order=info["order"], title_tokens=info["title_tokens"],
+                              with_creator=info.get("with_creator", False),
                               lora_layers=lora_layers if layers == "all" else layers, beta_init=beta_init, seed=seed,
                               dtype="auto", device=dev.type)
     ds, recommender, item_table, ranker, prompt, tok = setup(args, dev, for_training=False)
@@ -541,6 +551,8 @@ def load_for_export(run, base_dir=None, data_dir=None):
                 "strongest_baseline": r["strongest_baseline"], "fusion_vs_strongest": r["fusion_vs_strongest"],
                 "date": time.strftime("%Y-%m-%d", time.gmtime(os.path.getmtime(ev)))} for split, r in evaluated.items()]
     items = list(zip(ds.ext_ids[1:], ds.titles[1:]))
+    # The creator the prompt shows after each title, where the run used creators.
+    ranking["creators"] = [c for _, c in ds.texts] if any(c for _, c in ds.texts) else None
     base_dir = args.base
     base = {"name": os.path.basename(os.path.normpath(base_dir)), "license": "Apache-2.0", "path": base_dir}
     return hybrid.eval(), prompt.tok, recommender.full, items, {"domain": ds.domain, "base": base, "metrics": metrics}, ranking
@@ -594,7 +606,9 @@ def main():
     ap.add_argument("--hybrid", default=hybrid, choices=["off", "curriculum", "on"])
     ap.add_argument("--order", default=order, choices=["shuffled", "retriever"])
     ap.add_argument("--title-tokens", type=int, default=title_tokens)
+    ap.add_argument("--no-creator", dest="with_creator", action="store_false", help="titles only, even where the dataset has creators")
     ap.add_argument("--beta-init", type=float, default=beta_init)
+    ap.add_argument("--aux-weight", type=float, default=aux_weight)
     ap.add_argument("--eval-every", type=int, default=eval_every)
     ap.add_argument("--save-every", type=int, default=save_every)
     ap.add_argument("--seed", type=int, default=seed)
