@@ -18,12 +18,13 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if [ -f training/requirements.txt ]; then
-  # pip warns once per package about an extra index folder this machine's pip config names; hide that.
-  python3 -m pip install -q --disable-pip-version-check -r training/requirements.txt 2>&1 \
-    | { grep -v "^WARNING: Location 'file:" || true; }
-fi
+# The training packages go into the project's own virtual environment (training/.venv, gitignored),
+# never into the machine's Python; the app's demo-model build and pytest use it.
+[ -x training/.venv/bin/python ] || python3 -m venv training/.venv
+# pip warns once per package about an extra index folder this machine's pip config names; hide that.
+training/.venv/bin/python -m pip install -q --disable-pip-version-check -r training/requirements.txt 2>&1 \
+  | { grep -v "^WARNING: Location 'file:" || true; }
 
 # The shipped demo model (models/demo), which the browser test chats with: built once from
-# demo/goodbooks-model and the registry base model (about 10 minutes on 2 cores), then cached.
-PYTHONPATH=. python3 -m training.demo_model build
+# demo/goodbooks-model and the registry base model (about 5 minutes on 2 cores), then cached.
+PYTHONPATH=. training/.venv/bin/python -m training.demo_model build

@@ -9,7 +9,7 @@ bash tests/prepare.sh
 echo "== typecheck"; npx tsc --noEmit
 echo "== vitest"; npx vitest run
 if [ -d training/tests ]; then
-  echo "== pytest"; python3 -m pytest training/tests -q
+  echo "== pytest"; training/.venv/bin/python -m pytest training/tests -q
 fi
 echo "== build"; npx next build
 echo "== playwright"; npx playwright test

@@ -35,32 +35,37 @@ export function demoModelVersions(root = process.cwd()) {
   };
 }
 
-function pythonCandidates(): string[] {
-  const fromEnv = process.env.RECO_PYTHON?.trim();
-  if (fromEnv) return [fromEnv];
-  const venv = path.join("training", ".venv", "bin", "python");
-  return existsSync(venv) ? [venv, "python3"] : ["python3"];
-}
+const VENV_PYTHON = path.join("training", ".venv", "bin", "python");
 
 function hasTrainingPackages(python: string): boolean {
   const check = spawnSync(python, ["-c", `import ${TRAINING_MODULES.join(", ")}`], { stdio: "ignore" });
   return check.status === 0;
 }
 
-/** A Python that can run training/, installing training/requirements.txt into the first one if needed. */
+/**
+ * A Python that can run training/: RECO_PYTHON as given, else the project's own virtual environment
+ * (training/.venv, created with python3 if missing) with training/requirements.txt installed into it —
+ * never the machine's own Python.
+ */
 function trainingPython(): string {
-  const candidates = pythonCandidates();
-  const ready = candidates.find(hasTrainingPackages);
-  if (ready) return ready;
-  const python = candidates[0];
-  if (!python) throw new Error("no Python found (install python3, or set RECO_PYTHON)");
-  console.log(`Installing the Python packages the model build needs into ${python} (training/requirements.txt)…`);
-  const install = spawnSync(python, ["-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "on",
-    "-r", "training/requirements.txt"], { stdio: "inherit" });
-  if (install.status !== 0 || !hasTrainingPackages(python)) {
-    throw new Error(`pip could not install training/requirements.txt into ${python}`);
+  const fromEnv = process.env.RECO_PYTHON?.trim();
+  if (fromEnv) {
+    if (!hasTrainingPackages(fromEnv)) throw new Error(`RECO_PYTHON=${fromEnv} cannot import ${TRAINING_MODULES.join(", ")} (pip install -r training/requirements.txt)`);
+    return fromEnv;
   }
-  return python;
+  if (existsSync(VENV_PYTHON) && hasTrainingPackages(VENV_PYTHON)) return VENV_PYTHON;
+  if (!existsSync(VENV_PYTHON)) {
+    console.log("Creating the project's Python environment in training/.venv…");
+    const venv = spawnSync("python3", ["-m", "venv", path.join("training", ".venv")], { stdio: "inherit" });
+    if (venv.status !== 0) throw new Error("python3 -m venv training/.venv failed (install python3 and its venv module, or set RECO_PYTHON)");
+  }
+  console.log("Installing the Python packages the model build needs into training/.venv (training/requirements.txt)…");
+  const install = spawnSync(VENV_PYTHON, ["-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "on",
+    "-r", "training/requirements.txt"], { stdio: "inherit" });
+  if (install.status !== 0 || !hasTrainingPackages(VENV_PYTHON)) {
+    throw new Error("pip could not install training/requirements.txt into training/.venv");
+  }
+  return VENV_PYTHON;
 }
 
 export function ensureDemoModel(): DemoModelResult {
