@@ -71,6 +71,8 @@ title_tokens = 20  # a title is cut to this many tokens: 95 % of goodbooks title
 with_creator = True  # "title — author" where the dataset has creators (goodbooks): same author is a signal SASRec lacks
 beta_init = 0.5
 aux_weight = 0.0  # + aux_weight · cross-entropy of the LLM's scores alone: a direct signal while β is small
+request_share = 0.0  # share of training rows given a synthesized request line (training/requests.py)
+catalog = None  # books.csv with genres for the request lines (goodbooks: demo/goodbooks)
 eval_every = 1000  # samples between learning-curve evaluations on val (0 = none)
 save_every = 25  # optimizer steps
 seed = 0
@@ -325,7 +327,7 @@ def load_checkpoint(run, ranker, opt=None):
 
 @torch.no_grad()
 def score_rows(ranker, prompt, ds, rows, features, item_table, dev, autocast, how, hybrid_prompt, batch_size=8,
-               desc="score"):
+               desc="score", requests=None):
     """Per row, in the dataset's candidate order: the LLM's 20 label logits [N, 20]."""
     ranker.eval()
     perms = prompt_rows(rows, features, ranker.mix.data, how)
@@ -334,7 +336,8 @@ def score_rows(ranker, prompt, ds, rows, features, item_table, dev, autocast, ho
     order = sorted(range(len(rows)), key=lambda i: len(rows[i].history))
     for s in tqdm(range(0, len(rows), batch_size), desc=desc, unit="batch", leave=False):
         idx = order[s:s + batch_size]
-        batch = make_batch(prompt, ds.texts, [rows[i] for i in idx], [perms[i] for i in idx], item_table, hybrid_prompt)
+        batch = make_batch(prompt, ds.texts, [rows[i] for i in idx], [perms[i] for i in idx], item_table, hybrid_prompt,
+                           [requests[i] for i in idx] if requests else None)
         with autocast():
             llm = ranker.llm_scores(batch, dev).cpu()
         for k, i in enumerate(idx):
@@ -348,14 +351,17 @@ def hits_of(scores, rows):
     return [r.candidates[b] == r.target for r, b in zip(rows, best)]
 
 
-def report(ranker, features, llm, rows):
-    """HR@1 (all rows) of every ranker on these rows, and the fusion's paired test against the best baseline."""
+def report(ranker, features, llm, rows, rules=None):
+    """HR@1 (all rows) of every ranker on these rows, and the fusion's paired test against the best baseline.
+    rules: [N, 20] bool, the candidates that meet the row's request (request rows): adds SASRec + rules."""
     targets = torch.tensor([r.candidates.index(r.target) for r in rows])
     mix = ranker.mix.data
     rankers = {"popularity": features[..., 1], "sasrec": features[..., 0], "sasrec+pop": features @ mix,
                "llm": llm, "fusion": ranker.fuse(llm, features)}
+    if rules is not None:  # what rule filters do: drop candidates that fail the request, SASRec orders the rest
+        rankers["sasrec+rules"] = torch.where(rules, features @ mix, torch.tensor(-1e9))
     hits = {k: hits_of(v + 1e-6 * torch.rand_like(v) * (k == "popularity"), rows) for k, v in rankers.items()}
-    baselines = ("popularity", "sasrec", "sasrec+pop")
+    baselines = ("popularity", "sasrec", "sasrec+pop") + (("sasrec+rules",) if rules is not None else ())
     best = max(baselines, key=lambda k: sum(hits[k]))
     res = {"rows": len(rows), "hr1": {k: sum(v) / max(1, len(v)) for k, v in hits.items()}, "strongest_baseline": best,
            "fusion_vs_strongest": stats.paired(hits["fusion"], hits[best]),
@@ -370,6 +376,10 @@ def report(ranker, features, llm, rows):
 def setup(args, dev, for_training=True):
     ds = data.load(args.dataset, args.data_dir)
     ds.texts = data.item_texts(ds, args.with_creator)  # (title, creator or None) per row
+    from training import requests as req
+    catalog_dir = getattr(args, "catalog", None) or (args.data_dir if args.data_dir else
+                                                      "demo/goodbooks" if ds.name == "goodbooks" else None)
+    ds.facts = req.catalog_facts(ds, catalog_dir) if catalog_dir else None  # genres, author, year per row
     sasrec_path = args.sasrec or os.path.join(out_dir, f"sasrec-{args.dataset}", "model.pt")
     sasrec = load_sasrec(sasrec_path)
     if sasrec.num_items != ds.num_items:
@@ -390,10 +400,24 @@ def setup(args, dev, for_training=True):
     return ds, recommender, item_table, ranker, prompt, tok
 
 
-def evaluate_rows(args, ranker, prompt, ds, recommender, item_table, dev, autocast, rows, desc, hybrid_prompt=True):
+def evaluate_rows(args, ranker, prompt, ds, recommender, item_table, dev, autocast, rows, desc, hybrid_prompt=True,
+                  requests=None, rules=None):
     features = recommender.features(rows)
-    llm = score_rows(ranker, prompt, ds, rows, features, item_table, dev, autocast, args.order, hybrid_prompt, desc=desc)
-    return report(ranker, features, llm, rows)
+    llm = score_rows(ranker, prompt, ds, rows, features, item_table, dev, autocast, args.order, hybrid_prompt, desc=desc,
+                     requests=requests)
+    return report(ranker, features, llm, rows, rules)
+
+
+def request_split(ds, rows, facts, recommender, seed_name):
+    """The request-conditioned benchmark: every row of a split with a synthesized request (fixed seed).
+    (rows, request lines, rules mask [N, 20])."""
+    from training import requests as req
+    popular = recommender.counts[1:].argsort(descending=True).add(1).tolist()
+    made = req.request_rows(rows, facts, popular, f"{data.seed}-{seed_name}", ds.num_items)
+    kept = [m for m in made if m[1] is not None]
+    samples = [m[0] for m in kept]
+    rules = torch.tensor([[req.meets(facts[c], m[2], m[3]) for c in m[0].candidates] for m in kept])
+    return samples, [m[1] for m in kept], rules
 
 
 def train(args):
@@ -405,6 +429,17 @@ def train(args):
     rows = ds.train if args.train_samples == 0 else random.Random(args.seed).sample(ds.train, min(args.train_samples, len(ds.train)))
     per_step = args.micro_batch * args.grad_accum
     total = math.ceil(len(rows) * args.epochs / per_step)
+    lines = [None] * len(rows)
+    if args.request_share > 0:
+        from training import requests as req
+        if ds.facts is None:
+            raise ValueError("--request-share needs catalog metadata with genres (--catalog FOLDER with books.csv)")
+        popular = recommender.counts[1:].argsort(descending=True).add(1).tolist()
+        made = req.request_rows(rows, ds.facts, popular, f"{args.seed}-train-requests", ds.num_items, args.request_share)
+        for (new, *_), old in zip(made, rows):  # a rewritten row keeps its user's fold (cross-fitting)
+            if new is not old and id(old) in recommender.fold_of:
+                recommender.fold_of[id(new)] = recommender.fold_of[id(old)]
+        rows, lines = [m[0] for m in made], [m[1] for m in made]
     lm_params = [p for p in ranker.lm.parameters() if p.requires_grad]
     projector_params = [p for p in ranker.lm.projector.parameters() if p.requires_grad]
     opt = torch.optim.AdamW([{"params": lm_params, "lr": args.lr},
@@ -424,7 +459,8 @@ def train(args):
     info = {"kind": "rank", "dataset": args.dataset, "domain": ds.domain, "base": os.path.abspath(args.base),
             "sasrec": os.path.abspath(args.sasrec or os.path.join(out_dir, f"sasrec-{args.dataset}", "model.pt")),
             "train_rows": len(rows), "epochs": args.epochs, "effective_batch": per_step, "total_steps": total,
-            "lr": args.lr, "fusion_lr": args.fusion_lr, "aux_weight": args.aux_weight, "hybrid": args.hybrid, "order": args.order,
+            "lr": args.lr, "fusion_lr": args.fusion_lr, "aux_weight": args.aux_weight,
+            "request_share": args.request_share if ds.facts is not None else 0.0, "hybrid": args.hybrid, "order": args.order,
             "title_tokens": args.title_tokens, "with_creator": args.with_creator and ds.creators is not None, "lora": {"r": lora_r, "alpha": lora_alpha, "dropout": lora_dropout,
             "targets": lora_targets, "layers": args.lora_layers if args.hybrid == "off" else "all"},
             "labels": LABELS, "device": args.device, "threads": args.threads, "autocast": precision}
@@ -450,7 +486,7 @@ def train(args):
             chunk = [rows[i] for i in idx]
             features = recommender.features(chunk)
             perms = prompt_rows(chunk, features, ranker.mix.data, args.order)
-            batch = make_batch(prompt, ds.texts, chunk, perms, item_table, hybrid_step)
+            batch = make_batch(prompt, ds.texts, chunk, perms, item_table, hybrid_step, [lines[i] for i in idx])
             targets = torch.tensor([r.candidates.index(r.target) for r in chunk])
             with autocast():
                 llm_prompt_order = ranker.llm_scores(batch, dev)
@@ -502,7 +538,7 @@ def load_run(run, dev, data_dir=None, base_dir=None):
     base_dir, sasrec_path = run_paths(run, info, base_dir)
     args = argparse.Namespace(dataset=info["dataset"], data_dir=data_dir, base=base_dir, sasrec=sasrec_path,
                               hybrid=info["hybrid"], order=info["order"], title_tokens=info["title_tokens"],
-                              with_creator=info.get("with_creator", False),
+                              with_creator=info.get("with_creator", False), catalog=None,
                               lora_layers=lora_layers if layers == "all" else layers, beta_init=beta_init, seed=seed,
                               dtype="auto", device=dev.type)
     ds, recommender, item_table, ranker, prompt, tok = setup(args, dev, for_training=False)
@@ -584,6 +620,14 @@ def run_eval(args):
         res["hits"] = {k: [int(h) for h in v] for k, v in hits.items()}
         results[split] = res
         print(split, json.dumps({k: v for k, v in res.items() if k != "hits"}))
+        if ds.facts is not None:  # the request-conditioned benchmark on the same users
+            rows, lines, rules = request_split(ds, getattr(ds, split), ds.facts, recommender, split)
+            res, hits = evaluate_rows(rargs, ranker, prompt, ds, recommender, item_table, dev, autocast, rows,
+                                      f"{split}+request", rargs.hybrid != "off", lines, rules)
+            res["fusion_vs_rules"] = stats.paired(hits["fusion"], hits["sasrec+rules"])
+            res["hits"] = {k: [int(h) for h in v] for k, v in hits.items()}
+            results[f"{split}+request"] = res
+            print(f"{split}+request", json.dumps({k: v for k, v in res.items() if k != "hits"}))
     with open(os.path.join(args.run, "eval.json"), "w") as f:
         json.dump(results, f, indent=1)
     return results
@@ -609,6 +653,8 @@ def main():
     ap.add_argument("--no-creator", dest="with_creator", action="store_false", help="titles only, even where the dataset has creators")
     ap.add_argument("--beta-init", type=float, default=beta_init)
     ap.add_argument("--aux-weight", type=float, default=aux_weight)
+    ap.add_argument("--request-share", type=float, default=request_share)
+    ap.add_argument("--catalog", default=catalog, help="a catalog folder whose books.csv has genres (request lines)")
     ap.add_argument("--eval-every", type=int, default=eval_every)
     ap.add_argument("--save-every", type=int, default=save_every)
     ap.add_argument("--seed", type=int, default=seed)

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from training import data, rank, stats
-from training.prompts import Sample
+from training.prompts import Sample, sample_candidates
 from training.sasrec import SASRec
 from training.tests import helpers
 from training.tests.test_curriculum import _app_dataset
@@ -120,7 +120,7 @@ def test_ranker_trains_with_cross_fitted_sasrec_resumes_and_evaluates_every_rank
     args = argparse.Namespace(dataset=ds_dir, data_dir=None, base=base, sasrec=str(runs / "sasrec-app" / "model.pt"),
                               run=str(tmp_path / "rank"), train_samples=8, epochs=1, micro_batch=2, grad_accum=2, lr=1e-2,
                               fusion_lr=1e-2, lora_layers=1, hybrid="curriculum", order="shuffled", title_tokens=4, with_creator=True,
-                              beta_init=0.5, aux_weight=0.5, eval_every=4, save_every=1, seed=0, threads=1, device="cpu", dtype="fp32",
+                              beta_init=0.5, aux_weight=0.5, request_share=0.0, catalog=None, eval_every=4, save_every=1, seed=0, threads=1, device="cpu", dtype="fp32",
                               splits="val")
     rank.train(args)
     log = [json.loads(line) for line in open(tmp_path / "rank" / "train_log.jsonl")]
@@ -137,3 +137,24 @@ def test_ranker_trains_with_cross_fitted_sasrec_resumes_and_evaluates_every_rank
     assert set(val["hr1"]) == {"popularity", "sasrec", "sasrec+pop", "llm", "fusion"}
     assert {"diff", "ci95", "wins", "losses", "p_mcnemar"} <= set(val["fusion_vs_sasrec"])
     assert all(len(h) == len(ds.val) for h in val["hits"].values())
+
+
+def test_request_rows_keep_the_target_meeting_the_request_with_decoys_that_fail_it_and_companions_that_meet_it():
+    import random
+    from training import requests as req
+    num_items = 200
+    facts = [None] + [{"genres": ["fantasy"] if i % 4 == 0 else ["romance"] if i % 4 == 1 else ["horror", "thriller"],
+                       "author": f"Author {i % 10}", "year": 1950 + i % 60} for i in range(1, num_items + 1)]
+    rng = random.Random(0)
+    popular = list(range(1, num_items + 1))
+    for k in range(50):
+        history = [k + 1, k + 2, k + 3]
+        target = 100 + k
+        sample = Sample(history, sample_candidates(history, target, num_items, rng, 20), target)
+        line, kind, value, new = req.synthesize(sample, facts, popular, rng, num_items)
+        assert new.target == target and target in new.candidates and len(new.candidates) == 20
+        assert len(set(new.candidates)) == 20 and not set(new.candidates) & set(history)
+        assert req.meets(facts[target], kind, value)  # the request describes the target
+        meeting = [c for c in new.candidates if req.meets(facts[c], kind, value)]
+        assert len(meeting) >= 2  # ... and not only the target: the history must still decide
+        assert isinstance(line, str) and line
