@@ -42,6 +42,8 @@ const rankingSchema = z.object({
   title_tokens: z.number().int().positive(),
   hybrid: z.boolean(),
   candidate_order: z.enum(["shuffled", "retriever"]),
+  /** Trained with request lines: the app passes what the person asked for (server/recommend/llm.ts, requestLine). */
+  requests: z.boolean().default(false),
   fusion: z.object({ sasrec: z.number(), log_popularity: z.number(), beta: z.number() }),
   /** Held-out HR@1 of the fused ranking and of the strongest baseline on the same rows: the app serves the LLM's order only when it wins. */
   validation: z

@@ -547,11 +547,12 @@ def load_run(run, dev, data_dir=None, base_dir=None):
     return args, ranker, prompt, ds, recommender, item_table
 
 
-def ranking_manifest(prompt, mix, beta, order, hybrid_prompt, validation=None):
+def ranking_manifest(prompt, mix, beta, order, hybrid_prompt, validation=None, requests=False):
     """The manifest's "ranking" section: everything the runtime needs to build the prompt and fuse the
     scores, and the held-out comparison that decides whether the app serves this ranking."""
     return {"kind": "label_head", "labels": LABELS, "label_ids": prompt.label_ids, "segments": prompt.segments,
             "title_tokens": prompt.title_tokens, "hybrid": hybrid_prompt, "candidate_order": order,
+            "requests": requests,  # trained with request lines (training/requests.py's phrasings)
             "fusion": {"sasrec": float(mix[0]), "log_popularity": float(mix[1]), "beta": float(beta),
                        "formula": "score_i = sasrec * (user_state · item_embeddings[row_i]) + log_popularity * "
                                   "ln(1 + items.json popularity_i) + beta * label_logit_i"},
@@ -580,7 +581,8 @@ def load_for_export(run, base_dir=None, data_dir=None):
             validation = {"split": "val", "rows": v["rows"], "fusion_hr1": v["hr1"]["fusion"],
                           "baseline": v["strongest_baseline"], "baseline_hr1": v["hr1"][v["strongest_baseline"]]}
     ranking = {"prompt": prompt, "hybrid": hybrid_prompt, "popularity": [int(c) for c in recommender.counts],
-               "manifest": ranking_manifest(prompt, ranker.mix.data, ranker.beta.data, info["order"], hybrid_prompt, validation)}
+               "manifest": ranking_manifest(prompt, ranker.mix.data, ranker.beta.data, info["order"], hybrid_prompt, validation,
+                                            info.get("request_share", 0.0) > 0)}
     hybrid = ranker.lm
     hybrid.llm = hybrid.llm.merge_and_unload()
     metrics = [{"dataset": info["dataset"], "split": split, "rows": r["rows"], "hr1": r["hr1"],

@@ -164,8 +164,24 @@ export async function rankForTurn(
   const size = modelLimits(runtime).candidates;
   const pool = await modelCandidates(runtime, { index, request, history, basePicks: base.picks, exclude, nouns, size, signal });
   if (history.rows.length === 0 || pool.length < 2) return null;
-  const ranked = await rankWithModel(runtime, { history, pool, signal });
+  const ranked = await rankWithModel(runtime, { history, pool, request, signal });
   return { picks: ranked.slice(0, count), history };
+}
+
+/**
+ * What the person asked for, as the request line of the ranking prompt: the phrasings training
+ * synthesized (training/requests.py) — "something fantasy", "something by X", "no romance please",
+ * "something from the 1990s" — joined when there are several. Null when the message asks for none.
+ */
+export function requestLine(request: Request): string | null {
+  const parts = [
+    ...request.genres.map((g) => `something ${g.replace(/-/g, " ")}`),
+    ...(request.creator ? [`something by ${request.creator}`] : []),
+    ...request.excludedGenres.map((g) => `no ${g.replace(/-/g, " ")} please`),
+  ];
+  const { yearFrom, yearTo } = request;
+  if (yearFrom !== null && yearTo !== null && yearTo - yearFrom === 9 && yearFrom % 10 === 0) parts.push(`something from the ${yearFrom}s`);
+  return parts.length ? parts.join(", ") : null;
 }
 
 /**
@@ -175,10 +191,12 @@ export async function rankForTurn(
  */
 export async function rankWithModel(
   runtime: ModelRuntime,
-  { history, pool, signal }: { history: ModelHistory; pool: ModelPick[]; signal?: AbortSignal },
+  { history, pool, request, signal }: { history: ModelHistory; pool: ModelPick[]; request: Request; signal?: AbortSignal },
 ): Promise<ModelPick[]> {
-  if (runtime.hasRankingHead) {
-    const scores = await runtime.rankByLabels({ history: history.rows, candidates: pool.map((p) => p.row), signal });
+  const head = runtime.folder.manifest.ranking;
+  if (head) {
+    const line = head.requests ? requestLine(request) : null;
+    const scores = await runtime.rankByLabels({ history: history.rows, candidates: pool.map((p) => p.row), request: line ?? undefined, signal });
     return scores.map((s) => ({ ...pool[s.index]!, score: s.probability }));
   }
   const prompt = runtime.recommendationPrompt({ history: history.rows, candidates: pool.map((p) => p.row) });
