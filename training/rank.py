@@ -245,7 +245,7 @@ def prompt_rows(rows, features, mix, how):
     """Candidate order per row: the dataset's shuffle, or the recommender's (best first)."""
     if how == "shuffled":
         return [list(range(len(r.candidates))) for r in rows]
-    scores = features @ mix
+    scores = features @ mix.detach().cpu()
     return scores.argsort(1, descending=True).tolist()
 
 
@@ -355,9 +355,9 @@ def report(ranker, features, llm, rows, rules=None):
     """HR@1 (all rows) of every ranker on these rows, and the fusion's paired test against the best baseline.
     rules: [N, 20] bool, the candidates that meet the row's request (request rows): adds SASRec + rules."""
     targets = torch.tensor([r.candidates.index(r.target) for r in rows])
-    mix = ranker.mix.data
+    mix, beta = ranker.mix.data.cpu(), ranker.beta.data.cpu()  # scores live on the CPU, the model may not
     rankers = {"popularity": features[..., 1], "sasrec": features[..., 0], "sasrec+pop": features @ mix,
-               "llm": llm, "fusion": ranker.fuse(llm, features)}
+               "llm": llm, "fusion": features @ mix + beta * llm}
     if rules is not None:  # what rule filters do: drop candidates that fail the request, SASRec orders the rest
         rankers["sasrec+rules"] = torch.where(rules, features @ mix, torch.tensor(-1e9))
     hits = {k: hits_of(v + 1e-6 * torch.rand_like(v) * (k == "popularity"), rows) for k, v in rankers.items()}
