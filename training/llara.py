@@ -158,13 +158,16 @@ def save_checkpoint(run, model, opt, step, rng, total):
     model.llm.save_pretrained(tmp, save_embedding_layers=False)
     torch.save({"projector": model.projector.state_dict(), "opt": opt.state_dict(), "step": step, "total": total,
                 "rng": rng.getstate(), "torch_rng": torch.get_rng_state()}, os.path.join(tmp, "state.pt"))
-    # Swap in atomically-ish: a crash mid-save leaves the previous checkpoint intact.
-    if os.path.isdir(ck):
-        os.rename(ck, ck + ".old")
-    os.rename(tmp, ck)
-    if os.path.isdir(ck + ".old"):
-        import shutil
-        shutil.rmtree(ck + ".old")
+    replace_folder(tmp, ck)
+
+
+def replace_folder(new, dst):
+    """Swap a freshly written folder in atomically-ish: a crash mid-save leaves the previous one intact."""
+    import shutil
+    if os.path.isdir(dst):
+        os.rename(dst, dst + ".old")
+    os.rename(new, dst)
+    shutil.rmtree(dst + ".old", ignore_errors=True)
 
 
 def load_checkpoint_into(run, model, opt=None):

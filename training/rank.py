@@ -50,7 +50,7 @@ from tqdm import tqdm
 from training import data, prompts, stats
 from training.base_model import BaseModelError, load as load_base
 from training.hybrid import HybridLM, Projector, add_slot_tokens
-from training.llara import autocast_for, curriculum_is_hybrid, load_sasrec, lr_at
+from training.llara import autocast_for, curriculum_is_hybrid, load_sasrec, lr_at, replace_folder
 
 # -----------------------------------------------------------------------------
 dataset = "lastfm"
@@ -299,12 +299,7 @@ def save_checkpoint(run, ranker, opt, step, total, rng, curve):
                 "opt": opt.state_dict() if opt else None, "step": step, "total": total,
                 "rng": rng.getstate() if rng else None, "torch_rng": torch.get_rng_state(), "curve": curve},
                os.path.join(tmp, "state.pt"))
-    if os.path.isdir(ck):
-        os.rename(ck, ck + ".old")
-    os.rename(tmp, ck)
-    if os.path.isdir(ck + ".old"):
-        import shutil
-        shutil.rmtree(ck + ".old")
+    replace_folder(tmp, ck)
 
 
 def load_checkpoint(run, ranker, opt=None):
