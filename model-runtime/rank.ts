@@ -1,7 +1,7 @@
 /**
- * The listwise label head (training/rank.py): the history and up to 20 lettered candidates in one
- * prompt, ONE prefill, and the logits of the label tokens ("A" … "T") at the last position are the
- * LLM's scores. They correct the recommender, never replace it:
+ * The listwise label head (training/rank.py): the history and up to 20 candidates, each followed by
+ * its label — "Dune — Frank Herbert (A)" — in one prompt, ONE prefill, and the logits of the label
+ * tokens ("A" … "T") at the last position are the LLM's scores. They correct the recommender, never replace it:
  *
  *   score_i = a · SASRec_i + b · ln(1 + popularity_i) + β · label_logit_i      (a, b, β: manifest.ranking.fusion)
  *
@@ -110,8 +110,9 @@ export function labelPrompt(folder: ModelFolder, { history, candidates, request 
   });
   push(encodeCached(folder, seg.candidates_head));
   shown.forEach((index, k) => {
-    push(encodeCached(folder, seg.candidate_item.replace("{label}", spec.labels[k]!)));
+    push(encodeCached(folder, seg.candidate_item));
     item(candidates[index]!, manifest.special_tokens.candidate_slot);
+    push(encodeCached(folder, seg.candidate_label.replace("{label}", spec.labels[k]!)));
   });
   if (request?.trim()) push(tokenizer.encode(seg.request_head + plain(request.trim(), "the request")));
   push(encodeCached(folder, seg.tail));

@@ -20,10 +20,10 @@ The prompt (user turn of the chat template; segments are tokenized one by one an
 the runtime can build the identical ids, and a title is cut to `title_tokens` tokens):
 
     This user's {items}, oldest first:
-    1. <title>[HistoryEmb]      (hybrid)   1. <title>      (text-only)
+    1. <title> — <author>[HistoryEmb]      (hybrid)   1. <title> — <author>      (text-only)
     ...
     Candidates:
-    A. <title>[CansEmb]
+    <title> — <author>[CansEmb] (A)
     ...
     [Request: <what the user asked for>]
     Which {item} comes next? Answer with its letter.
@@ -101,7 +101,11 @@ class RankPrompt:
             "head": before + f"This user's {items}, oldest first:",
             "history_item": "\n{n}.",  # n = 1, 2, ...; then " " + title, cut to title_tokens; then the slot
             "candidates_head": "\nCandidates:",
-            "candidate_item": "\n{label}.",
+            # The label comes AFTER the candidate's text: under causal attention the label token can
+            # read its title, so the answer position only has to find the best label (one hop), not
+            # a title and then the label written before it.
+            "candidate_item": "\n",
+            "candidate_label": " ({label})",
             "title_prefix": " ",
             "creator_prefix": " — ",  # after the (cut) title, when the item has a creator: " — Ursula K. Le Guin"
             "request_head": "\nRequest: ",  # then the request text, when there is one
@@ -138,8 +142,9 @@ class RankPrompt:
                 history_items[i] if history_items else 0)
         add(self.enc(seg["candidates_head"]))
         for i, t in enumerate(candidate_titles):
-            add(self.enc(seg["candidate_item"].format(label=LABELS[i])) + self.title(t), prompts.CANDIDATE_SLOT,
+            add(self.enc(seg["candidate_item"]) + self.title(t), prompts.CANDIDATE_SLOT,
                 candidate_items[i] if candidate_items else 0)
+            add(self.enc(seg["candidate_label"].format(label=LABELS[i])))
         if request:
             add(self.enc(seg["request_head"] + request))
         add(self.enc(seg["tail"]))
@@ -147,11 +152,11 @@ class RankPrompt:
 
 
 def label_token_ids(tokenizer) -> list[int]:
-    """The 20 labels' token ids; each label must be exactly one token, alone and after a newline."""
+    """The 20 labels' token ids; each label must be exactly one token, alone and where the list shows it."""
     out = []
     for c in LABELS:
         alone = tokenizer(c, add_special_tokens=False)["input_ids"]
-        listed = tokenizer(f"\n{c}.", add_special_tokens=False)["input_ids"]
+        listed = tokenizer(f" ({c})", add_special_tokens=False)["input_ids"]
         if len(alone) != 1 or alone[0] not in listed:
             raise ValueError(f"label {c!r} is not a single token in this tokenizer ({alone}, in a list {listed})")
         out.append(alone[0])
@@ -553,8 +558,9 @@ def ranking_manifest(prompt, mix, beta, order, hybrid_prompt, validation=None, r
                                   "ln(1 + items.json popularity_i) + beta * label_logit_i"},
             "validation": validation,
             "build": "ids = head + for each history item (oldest first, n = 1..): history_item(n) + "
-                     "title_prefix+title cut to title_tokens tokens [+ history slot token when hybrid] + candidates_head "
-                     "+ for each candidate: candidate_item(label) + title [+ candidate slot when hybrid] + (request_head "
+                     "title_prefix+title cut to title_tokens tokens [+ creator_prefix+creator] [+ history slot token when "
+                     "hybrid] + candidates_head + for each candidate: candidate_item + title [+ creator] [+ candidate slot "
+                     "when hybrid] + candidate_label(label) + (request_head "
                      "+ request, when there is one) + tail; every segment tokenized on its own; the label logits "
                      "are read at the last position"}
 

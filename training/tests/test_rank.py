@@ -24,7 +24,7 @@ def test_every_label_is_one_token_alone_and_in_the_list():
     assert len(ids) == 20 == len(set(ids))
     for label, i in zip(rank.LABELS, ids):
         assert tok(label, add_special_tokens=False)["input_ids"] == [i]
-        assert i in tok(f"\n{label}.", add_special_tokens=False)["input_ids"]
+        assert i in tok(f" ({label})", add_special_tokens=False)["input_ids"]
 
 
 def test_a_label_that_is_two_tokens_is_refused():
@@ -49,7 +49,7 @@ def test_the_prompt_is_its_segments_tokenized_one_by_one_with_titles_cut_and_slo
         want += enc(f"\n{n + 1}.") + enc(" " + titles[i])[:3] + [tok.convert_tokens_to_ids("[HistoryEmb]")]
     want += enc("\nCandidates:")
     for label, c in zip(rank.LABELS, cands):
-        want += enc(f"\n{label}.") + enc(" " + titles[c])[:3] + [tok.convert_tokens_to_ids("[CansEmb]")]
+        want += enc("\n") + enc(" " + titles[c])[:3] + [tok.convert_tokens_to_ids("[CansEmb]")] + enc(f" ({label})")
     want += enc("\nRequest: something funny") + enc(prompt.segments["tail"])
     assert ids == want
     assert [s for s in slots if s] == hist + cands  # each slot carries its item, in order
