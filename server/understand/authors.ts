@@ -101,6 +101,9 @@ export function findAuthors(index: CatalogIndex, text: string, tokens: Token[]):
       const possessive = tokens[i + length]?.norm === "s";
       const written = words.every((t) => t.capitalised || (t.sentenceStart && (possessive || tokens.length <= 3 || /^\p{Lu}/u.test(t.raw))));
       if (!afterBy && (!written || isCommonWord(words.at(-1)!.norm))) continue;
+      // "Abbey Road" is not Edward Abbey: a surname alone ends the name it is part of.
+      const next = tokens[i + length];
+      if (!afterBy && !possessive && next?.capitalised && !next.sentenceStart) continue;
       found.push({ name: creator.name, from: i, to: i + length, span: spanOf(text, tokens, i, i + length) });
       break;
     }

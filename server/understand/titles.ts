@@ -12,7 +12,13 @@ import { FUNCTION_WORDS, isCommonWord, normalizeWords, type Span, type Token, sp
  * are: "It", "Room" or "Second Chance" are titles here, and also everyday words.
  */
 
-type Variant = { entry: CatalogEntry; words: string[]; kind: "title" | "main" | "original" };
+type Variant = {
+  entry: CatalogEntry;
+  words: string[];
+  kind: "title" | "main" | "original";
+  /** The title starts with "The", "A" or "An" (dropped from `words`). */
+  article: boolean;
+};
 
 type TitleMatcher = {
   byFirstWord: Map<string, Variant[]>;
@@ -26,15 +32,18 @@ function variantWords(title: string): string[] {
   return normalizeWords(title).replace(/^(the|a|an) /, "").split(" ").filter(Boolean);
 }
 
+const startsWithArticle = (title: string) => /^(the|a|an) /.test(normalizeWords(title));
+
 function buildMatcher(index: CatalogIndex): TitleMatcher {
   const byFirstWord = new Map<string, Variant[]>();
   const words = new Set<string>();
-  const add = (entry: CatalogEntry, words_: string[], kind: Variant["kind"]) => {
+  const add = (entry: CatalogEntry, title: string, kind: Variant["kind"]) => {
+    const words_ = variantWords(title);
     if (words_.length === 0) return;
     const list = byFirstWord.get(words_[0]!) ?? [];
     // The same words twice for one item (title and original title alike) are one variant.
     if (list.some((v) => v.entry === entry && v.words.join(" ") === words_.join(" "))) return;
-    list.push({ entry, words: words_, kind });
+    list.push({ entry, words: words_, kind, article: startsWithArticle(title) });
     byFirstWord.set(words_[0]!, list);
     for (const [i, w] of words_.entries()) {
       words.add(w);
@@ -43,15 +52,15 @@ function buildMatcher(index: CatalogIndex): TitleMatcher {
   };
   for (const entry of index.entries) {
     const title = entry.title.replace(/\s*\([^)]*#[^)]*\)\s*$/, "");
-    add(entry, variantWords(title), "title");
+    add(entry, title, "title");
     // "Freakonomics: A Rogue Economist Explores…" is mostly asked for as "Freakonomics".
     const main = title.split(/\s*[:;]\s+|\s+[-–—]\s+/)[0]!;
-    if (main !== title) add(entry, variantWords(main), "main");
+    if (main !== title) add(entry, main, "main");
     if (entry.originalTitle) {
       const original = entry.originalTitle.replace(/\s*\[[^\]]*\]\s*$/, "");
-      add(entry, variantWords(original), "original");
+      add(entry, original, "original");
       const originalMain = original.split(/\s*[:;.]\s+/)[0]!;
-      if (originalMain !== original) add(entry, variantWords(originalMain), "original");
+      if (originalMain !== original) add(entry, originalMain, "original");
     }
   }
   return { byFirstWord, vocabulary: SearchableMap.from([...words].map((w) => [w, true as const])) };
@@ -79,7 +88,10 @@ function typoNeighbours(matcher: TitleMatcher, word: string, cache: Map<string, 
   let found = cache.get(word);
   if (found) return found;
   found = new Map();
-  if (word.length >= 3 && !/^\d+$/.test(word)) {
+  if (/^\d{3,}$/.test(word)) {
+    // "Fahrenheit 415": digits only swap.
+    for (const [term] of matcher.vocabulary.fuzzyGet(word, 2)) if (isSwap(word, term)) found.set(term, 1);
+  } else if (word.length >= 3) {
     const max = word.length >= 6 ? 2 : word.length >= 4 ? 2 : 1;
     for (const [term, [, distance]] of matcher.vocabulary.fuzzyGet(word, max)) {
       if (term === word) continue;
@@ -159,6 +171,8 @@ export type TitleMatch = {
   confidence: number;
   /** Other items the same words name as well (a tie the answer asks about). */
   rivals: CatalogEntry[];
+  /** Every other item these words name, however much less likely. */
+  others: CatalogEntry[];
 };
 
 export type TitleContext = {
@@ -176,6 +190,7 @@ const CUES = new Set([
 ]);
 const LIST_SEPARATOR = /^\s*(?:,|\/|&|;|:|\+|and|or|,\s*and|,\s*or|or\s*)?\s*$/i;
 const ARTICLES = new Set(["the", "a", "an"]);
+const YEAR_WORDS = new Set(["in", "from", "since", "before", "after", "until", "of", "pre", "post", "around", "than"]);
 
 const quotedRanges = (text: string): [number, number][] =>
   [...text.matchAll(/["“”«»]([^"“”«»]{1,200})["“”«»]|(?<![\p{L}])'([^']{2,200})'(?![\p{L}])/gu)].map((m) => [m.index, m.index + m[0].length]);
@@ -193,20 +208,28 @@ function confidenceOf(ctx: TitleContext, variant: Variant, from: number, to: num
   const { tokens, text } = ctx;
   const start = tokens[from]!.start;
   const end = tokens[to - 1]!.end;
-  const content = variant.words.filter((w) => !FUNCTION_WORDS.has(w));
-  const spanTokens = tokens.slice(from, to).filter((t) => !FUNCTION_WORDS.has(t.norm));
+  // The words that carry the title ("It" is all function word, so it is its own content).
+  const contentOf = <T,>(list: T[], word: (x: T) => string) => {
+    const content = list.filter((x) => !FUNCTION_WORDS.has(word(x)));
+    return content.length > 0 ? content : list;
+  };
+  const content = contentOf(variant.words, (w) => w);
+  const spanTokens = contentOf(tokens.slice(from, to), (t) => t.norm);
   let score = 0.7;
   if (variant.kind === "main") score -= 0.05;
   score -= 0.12 * typos;
 
-  const quoted = ctx.quoted.some(([s, e]) => s <= start && end <= e);
+  // Quotes around the title say it is one; a title that is only part of a quoted one is not it.
+  const quote = ctx.quoted.find(([s, e]) => s <= start && end <= e);
+  const quoted = quote !== undefined && (end - start) / (quote[1] - quote[0] - 2) >= 0.8;
   if (quoted) score += 0.35;
+  else if (quote) score -= 0.3;
   if (from === 0 && to === tokens.length) score += 0.3;
   const before = tokens[from - 1];
   if (before && CUES.has(before.norm) && before.norm !== "and") score += 0.15;
   const capitals = spanTokens.filter((t) => t.capitalised).length;
   if (capitals > 0 && spanTokens.every((t) => t.capitalised || t.sentenceStart || /^\d/.test(t.norm))) score += 0.2;
-  else if (capitals === 0 && usesCapitals(tokens) && spanTokens.some((t) => /\p{L}/u.test(t.norm))) score -= 0.25;
+  else if (spanTokens.every((t) => /^\p{Ll}/u.test(t.raw)) && usesCapitals(tokens)) score -= 0.25;
   // Set apart as an item of a list: "Pride and Prejudice, Emma and Jane Eyre".
   const left = from === 0 ? "" : text.slice(tokens[from - 1]!.end, start);
   const right = to >= tokens.length ? "" : text.slice(end, tokens[to]!.start);
@@ -214,7 +237,9 @@ function confidenceOf(ctx: TitleContext, variant: Variant, from: number, to: num
   const rightEdge = to >= tokens.length || /^\s*[,/&;:+.!?]/.test(right) || tokens[to]!.norm === "and" || tokens[to]!.norm === "or";
   if (leftEdge && rightEdge && !(from === 0 && to === tokens.length)) score += 0.15;
 
-  const allCommon = content.every((w) => isCommonWord(w) || /^\d+$/.test(w));
+  // "1984" names the book, except as a year ("from 1984").
+  const asYear = (w: string) => /^\d+$/.test(w) && (w.length !== 4 || (before !== undefined && YEAR_WORDS.has(before.norm)));
+  const allCommon = content.every((w) => isCommonWord(w) || asYear(w));
   if (content.length <= 1) score -= allCommon ? 0.45 : 0.1;
   else if (allCommon) score -= 0.3;
   if (content.length >= 3) score += 0.1;
@@ -222,7 +247,7 @@ function confidenceOf(ctx: TitleContext, variant: Variant, from: number, to: num
   if (content.length === 1 && wordRank(content[0]!) < 300 && !quoted && !(capitals > 0 && before && CUES.has(before.norm))) return 0;
   // A typo'd single word that is itself a word ("cod", "dun") is that word.
   if (typos > 0 && content.length <= 1 && spanTokens.some((t) => wordRank(t.norm) < 40_000)) return 0;
-  if (typos > 0 && allCommon && !quoted) return 0;
+  if (typos > 0 && allCommon && content.length < 3 && !quoted && !(before && CUES.has(before.norm) && before.norm !== "and")) return 0;
   return score;
 }
 
@@ -232,7 +257,7 @@ export function findTitles(index: CatalogIndex, ctx: TitleContext): TitleMatch[]
   const cache = new Map<string, Map<string, number>>();
   const neighbours = (word: string) => typoNeighbours(matcher, word, cache);
   const { tokens, text } = ctx;
-  const found = new Map<string, { variant: Variant; from: number; to: number; typos: number; confidence: number }[]>();
+  const found = new Map<string, { variant: Variant; from: number; to: number; typos: number; confidence: number; agrees: boolean }[]>();
   for (let i = 0; i < tokens.length; i++) {
     const typed = tokens[i]!.norm;
     const firsts = new Map<string, number>([[typed, 0]]);
@@ -248,7 +273,8 @@ export function findTitles(index: CatalogIndex, ctx: TitleContext): TitleMatch[]
         if (confidence <= 0) continue;
         const key = `${from}:${aligned.to}`;
         const list = found.get(key) ?? [];
-        list.push({ variant, from, to: aligned.to, typos: aligned.typos, confidence });
+        // "Wonder" is Wonder rather than The Wonder: the article typed or not, as in the title.
+        list.push({ variant, from, to: aligned.to, typos: aligned.typos, confidence, agrees: variant.article === (from < i) });
         found.set(key, list);
       }
     }
@@ -263,12 +289,25 @@ export function findTitles(index: CatalogIndex, ctx: TitleContext): TitleMatch[]
       if (!current || m.confidence > current.confidence) byItem.set(m.variant.entry.id, m);
     }
     const ranked = [...byItem.values()].sort(
-      (a, b) => a.typos - b.typos || b.confidence - a.confidence || b.variant.entry.popularity - a.variant.entry.popularity,
+      (a, b) =>
+        a.typos - b.typos ||
+        Number(b.agrees) - Number(a.agrees) ||
+        b.confidence - a.confidence ||
+        b.variant.entry.popularity - a.variant.entry.popularity,
     );
     const best = ranked[0]!;
+    // Editions of one work (same first creator) are not rivals: the most read one stands for it.
+    // Different works of one name are, unless one is read far more (popularity is a noisy count).
+    const firstCreator = (e: CatalogEntry) => normalizeWords((e.creators ?? "").split("; ")[0] ?? "");
     const rivals = ranked
       .slice(1)
-      .filter((m) => m.typos === best.typos && m.variant.entry.popularity * 3 >= best.variant.entry.popularity)
+      .filter(
+        (m) =>
+          m.typos === best.typos &&
+          m.agrees === best.agrees &&
+          firstCreator(m.variant.entry) !== firstCreator(best.variant.entry) &&
+          (m.variant.entry.popularity + 1) * 10 >= best.variant.entry.popularity + 1,
+      )
       .map((m) => m.variant.entry);
     matches.push({
       entry: best.variant.entry,
@@ -279,6 +318,7 @@ export function findTitles(index: CatalogIndex, ctx: TitleContext): TitleMatch[]
       typos: best.typos,
       confidence: best.confidence,
       rivals,
+      others: ranked.slice(1).map((m) => m.variant.entry),
     });
   }
   return matches.sort((a, b) => b.to - b.from - (a.to - a.from) || b.confidence - a.confidence);
