@@ -8,35 +8,12 @@
  * catalog and on a synthetic 100k-item one (the real titles plus 90k made by recombining their
  * words, with their authors and genres).
  */
-import { readFileSync } from "node:fs";
-import { parse } from "csv-parse/sync";
 import { type CatalogIndex, type IndexedItem, indexOf } from "../server/catalog/catalog-index";
 import { type Request, understand } from "../server/understand/request";
 import { prepareTitles } from "../server/understand/titles";
 import { normalizeWords } from "../server/understand/words";
+import { DEMO, demoItems } from "./understand/demo-catalog";
 import { type BenchMessage, type Expected, MESSAGES } from "./understand/messages";
-
-const DEMO = "demo/goodbooks";
-
-function readCsv(file: string): Record<string, string>[] {
-  return parse(readFileSync(`${DEMO}/${file}`), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
-}
-
-function demoItems(): IndexedItem[] {
-  const popularity = new Map<string, number>();
-  for (const r of readCsv("ratings.csv")) if (Number(r.rating) >= 4) popularity.set(r.book_id!, (popularity.get(r.book_id!) ?? 0) + 1);
-  for (const r of readCsv("to_read.csv")) popularity.set(r.book_id!, (popularity.get(r.book_id!) ?? 0) + 1);
-  return readCsv("books.csv").map((b) => ({
-    id: Number(b.book_id),
-    externalId: b.book_id!,
-    title: b.title!,
-    originalTitle: b.original_title?.trim() || null,
-    year: b.original_publication_year ? Math.trunc(Number(b.original_publication_year)) : null,
-    creators: b.authors!.split(", ").join("; "),
-    genres: b.genres ? `|${b.genres}|` : null,
-    popularity: popularity.get(b.book_id!) ?? 0,
-  }));
-}
 
 /** 90k more titles made from the real ones' words (seeded, so every run builds the same catalog). */
 function syntheticItems(real: IndexedItem[], count: number): IndexedItem[] {

@@ -1,6 +1,7 @@
 import type { ModelRuntime } from "@/model-runtime";
 import type { CatalogEntry, CatalogIndex } from "../catalog/catalog-index";
-import { type Request, matchesRequest } from "../catalog/constraints";
+import { matchesRequest } from "../understand/filters";
+import type { Request } from "../understand/request";
 import type { CatalogNouns } from "../catalog/nouns";
 import type { BaselinePick } from "./baseline";
 
