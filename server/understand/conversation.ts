@@ -21,6 +21,27 @@ export type TurnUnderstanding = {
 // Earlier messages read for context: enough for a conversation's thread, bounded per turn.
 const HISTORY = 20;
 
+// What each earlier message was read as, so a turn reads only its own message anew. Keyed by the
+// message, the catalog's state and the cards it answered; bounded, oldest dropped first.
+const earlierReadings = new Map<string, { liked: number[]; excluded: number[] }>();
+const MAX_READINGS = 5_000;
+
+function readEarlier(
+  key: string,
+  text: string,
+  index: CatalogIndex,
+  context: { previousCards: CatalogEntry[]; catalogItem: string },
+): { liked: number[]; excluded: number[] } {
+  let reading = earlierReadings.get(key);
+  if (!reading) {
+    const request = understand(text, index, context);
+    reading = { liked: request.likedItems.map((e) => e.id), excluded: request.excludedItems.map((e) => e.id) };
+    if (earlierReadings.size >= MAX_READINGS) earlierReadings.delete(earlierReadings.keys().next().value!);
+    earlierReadings.set(key, reading);
+  }
+  return reading;
+}
+
 export async function understandTurn(
   db: Db,
   { conversationId, text, index, catalogItem }: { conversationId: string; text: string; index: CatalogIndex; catalogItem: string },
@@ -29,7 +50,7 @@ export async function understandTurn(
     where: { conversationId, status: { not: "streaming" } },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: HISTORY + 1,
-    select: { role: true, parts: true, recommendations: { select: { itemId: true, rank: true }, orderBy: { rank: "asc" } } },
+    select: { id: true, role: true, parts: true, recommendations: { select: { itemId: true, rank: true }, orderBy: { rank: "asc" } } },
   });
   const history = stored.reverse();
   // The message being answered is stored already: the last user message.
@@ -46,11 +67,12 @@ export async function understandTurn(
       continue;
     }
     if (message.role !== "user") continue;
-    const earlier = understand(textOf(message.parts), index, { previousCards: cards, catalogItem });
-    for (const entry of earlier.likedItems) named.set(entry.id, entry);
-    for (const entry of earlier.excludedItems) {
-      excluded.set(entry.id, entry);
-      named.delete(entry.id);
+    const key = `${message.id}|${index.catalog}|${index.stamp}|${cards.map((c) => c.id).join(",")}`;
+    const earlier = readEarlier(key, textOf(message.parts), index, { previousCards: cards, catalogItem });
+    for (const id of earlier.liked) named.set(id, index.byId.get(id)!);
+    for (const id of earlier.excluded) {
+      excluded.set(id, index.byId.get(id)!);
+      named.delete(id);
     }
   }
   const request = understand(text, index, { previousCards: cards, catalogItem });
