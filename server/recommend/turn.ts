@@ -6,7 +6,7 @@ import type { ChatMessage, Notice, ItemCard } from "../chat/types";
 import { getCatalogIndex, type CatalogEntry, type CatalogIndex } from "../catalog/catalog-index";
 import { understandTurn } from "../understand/conversation";
 import type { Request } from "../understand/request";
-import { missingNote, summaryOf, whichOne } from "../understand/summary";
+import { missingNote, promptNote, summaryOf, whichOne } from "../understand/summary";
 import { activeCatalog, catalogNouns, type CatalogNouns } from "../catalog/nouns";
 import { finishAssistantMessage, saveAssistantProgress, startAssistantMessage } from "../conversations/queries";
 import { notInterestedItemIds } from "../feedback/feedback";
@@ -87,6 +87,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
         ...(await notInterestedItemIds(db, { userId })),
         ...(await itemsAlreadyShown(db, conversationId)),
         ...excludedEarlier.map((e) => e.id),
+        ...request.excludedItems.map((e) => e.id),
       ]);
       const model = await servingModel(db);
       const base = await recommendBaseline(db, {
@@ -126,7 +127,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
           if (card.status === "ready") continue; // a merchandiser's text: nothing to generate
           card.explanation = await streamExplanation(llm, {
             onText: (explanation) => write({ type: "data-item", id, data: { ...card, explanation } }),
-            request: text,
+            request: [text, promptNote(request)].filter(Boolean).join(" "),
             pick,
             historyTitles: ranked.history.map((e) => e.title),
             nouns,

@@ -60,3 +60,10 @@ export function missingNote(request: Request, nouns: CatalogNouns): string {
   }
   return notes.join(" ");
 }
+
+/** The reading, for the model's explanation prompt: "(Understood: using Dune; excluding horror.)" */
+export function promptNote(request: Request): string {
+  const { using, excluding } = summaryOf(request);
+  const parts = [using.length ? `using ${using.join(", ")}` : "", excluding.length ? `excluding ${excluding.join(", ")}` : ""].filter(Boolean);
+  return parts.length ? `(Understood: ${parts.join("; ")}.)` : "";
+}
