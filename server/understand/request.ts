@@ -72,6 +72,47 @@ const overlaps = (a: Span, b: Span) => a.start < b.end && a.end > b.start;
 const contains = (outer: Span, inner: Span) => outer.start <= inner.start && inner.end <= outer.end && (outer.end - outer.start) > (inner.end - inner.start);
 const range = (s: Span): [number, number] => [s.start, s.end];
 
+// A list's own words between its items.
+const LIST_GLUE = /^(?:\s*[,/&+]\s*|\s+(?:and|or)\s+|\s*,\s*(?:and|or)\s+)$/i;
+const CLAUSE_END = /[.!?;:\n—–()]/;
+
+/**
+ * Titles that make up a whole list by themselves ("the road, the stand, station eleven"): each
+ * alone is too ordinary to link, but a clause that is nothing but titles and commas names them.
+ * Returns the matches to raise to a link, or none.
+ */
+function wholeLists(text: string, tokens: Token[], matches: TitleMatch[]): Set<TitleMatch> {
+  const raised = new Set<TitleMatch>();
+  const candidates = matches.filter((m) => m.confidence > 0.25);
+  const startsAt = new Map<number, TitleMatch[]>();
+  for (const m of candidates) startsAt.set(m.from, [...(startsAt.get(m.from) ?? []), m]);
+  // Clause starts: the message start, or after a clause end.
+  for (let i = 0; i < tokens.length; i++) {
+    if (i > 0 && !CLAUSE_END.test(text.slice(tokens[i - 1]!.end, tokens[i]!.start))) continue;
+    // Longest chain of titles joined by list glue, from i to the clause's end.
+    const chain = (at: number, seen: TitleMatch[]): TitleMatch[] | null => {
+      for (const m of startsAt.get(at) ?? []) {
+        const next = [...seen, m];
+        const after = m.to < tokens.length ? text.slice(tokens[m.to - 1]!.end, tokens[m.to]!.start) : "";
+        if (m.to >= tokens.length || CLAUSE_END.test(after.trim()[0] ?? "")) {
+          if (next.length >= 2) return next;
+          continue;
+        }
+        // "and"/"or" are tokens; punctuation is between tokens.
+        const glueEnd = ["and", "or"].includes(tokens[m.to]!.norm) ? m.to + 1 : m.to;
+        const glue = text.slice(tokens[m.to - 1]!.end, glueEnd < tokens.length ? tokens[glueEnd]!.start : text.length);
+        if (glueEnd < tokens.length && LIST_GLUE.test(glue)) {
+          const found = chain(glueEnd, next);
+          if (found) return found;
+        }
+      }
+      return null;
+    };
+    for (const m of chain(i, []) ?? []) raised.add(m);
+  }
+  return raised;
+}
+
 /** The titles the message names, without overlaps, each item once; ties set aside to ask about. */
 function chooseTitles(
   tokens: Token[],
@@ -133,7 +174,12 @@ function unknownTitles(text: string, tokens: Token[], quoted: [number, number][]
   const runAt = (i: number): number => {
     let k = i;
     let last = -1;
-    while (k < tokens.length && (tokens[k]!.capitalised || tokens[k]!.sentenceStart && /^\p{Lu}/u.test(tokens[k]!.raw) || /^(?:of|the|and|a|in|on|to|for)$/.test(tokens[k]!.norm))) {
+    const known = (t: Token) => understood.some((u) => u.start <= t.start && t.end <= u.end);
+    while (
+      k < tokens.length &&
+      !known(tokens[k]!) &&
+      (tokens[k]!.capitalised || (tokens[k]!.sentenceStart && /^\p{Lu}/u.test(tokens[k]!.raw)) || /^(?:of|the|and|a|in|on|to|for)$/.test(tokens[k]!.norm))
+    ) {
       if (k > i && /[,;:.!?()]/.test(text.slice(tokens[k - 1]!.end, tokens[k]!.start))) break;
       if (/^\p{Lu}/u.test(tokens[k]!.raw)) last = k;
       k++;
@@ -154,7 +200,8 @@ function unknownTitles(text: string, tokens: Token[], quoted: [number, number][]
     // A list item must end where the list's item does.
     const after = text.slice(span.end);
     if (!cue && !/^\s*(?:$|[,/&.!?;]|and\b|or\b)/i.test(after)) continue;
-    if (free(span)) found.push(span);
+    if (!free(span)) continue;
+    found.push(span);
     i = last;
   }
   return found;
@@ -176,7 +223,9 @@ export function understand(rawText: string, index: CatalogIndex, context: Unders
   const authors = findAuthors(index, text, tokens);
   const genreHits = findGenres(lower, index.genres).map((g) => ({ tag: g.tag, span: { start: g.start, end: g.end, text: text.slice(g.start, g.end) } }));
   const ctx = titleContext(text, tokens);
-  const { links, ties } = chooseTitles(tokens, findTitles(index, ctx), authors, genreHits.map((g) => g.span));
+  const matches = findTitles(index, ctx);
+  for (const m of wholeLists(text, tokens, matches)) m.confidence = Math.max(m.confidence, LINK_CONFIDENCE);
+  const { links, ties } = chooseTitles(tokens, matches, authors, genreHits.map((g) => g.span));
   const titleSpans = [...links.map((l) => l.span), ...ties.map((t) => t.span)];
   const genres = genreHits.filter((g) => !titleSpans.some((s) => overlaps(s, g.span)));
   const creators = authors.filter((a) => !titleSpans.some((s) => contains(s, a.span)));

@@ -29,6 +29,7 @@ describe("titles", () => {
     ["inside a sentence", "Just finished Gone Girl. What now?", ["30"]],
     ["a list", "I read Pride and Prejudice, Emma and Jane Eyre", ["10", "171", "43"]],
     ["a list with slashes", "my favourites: Gone Girl / The Girl on the Train / Big Little Lies", ["262", "30", "61"]],
+    ["a lower-case list of ordinary-word titles", "the road, the stand, station eleven", ["104", "168", "458"]],
     ["a series suffix left off", "I loved Catching Fire", ["17"]],
     ["a subtitle left off", "I thought Freakonomics was fun", ["92"]],
     ["typos", "something like the hobit", ["7"]],
@@ -200,6 +201,11 @@ describe("scope and honesty", () => {
     expect(r.unknownTitles.map((s) => s.text)).toEqual(["Project Hail Mary"]);
     expect(ids(r.likedItems)).toEqual(["141"]);
     expect(missingNote(r, { item: "book", items: "books", people: "readers" })).toContain("Project Hail Mary");
+  });
+
+  it("reports an unknown item of a list whose other items are known", () => {
+    const r = read("I read Sapiens and Homo Deus");
+    expect([ids(r.likedItems), r.unknownTitles.map((s) => s.text)]).toEqual([["2205"], ["Homo Deus"]]);
   });
 
   it("reads control characters as spaces between words", () => {
