@@ -35,6 +35,8 @@ export type CatalogIndex = {
   externalIds: Map<number, string>;
   /** Identifies the catalog's state the index was built from. */
   stamp: string;
+  /** Identifies its items alone (not their interactions): what title lookups are built from. */
+  itemsStamp: string;
 };
 
 const ARTICLE = /^(the|a|an) /;
@@ -66,6 +68,7 @@ export function positiveInteraction(alias: string): Prisma.Sql {
 }
 
 async function catalogStamp(db: Db, catalog: string): Promise<string> {
+  // "<items>:<latest update>:<interactions>"; the first two identify the items alone.
   const [items, latest, interactions] = await Promise.all([
     db.item.count({ where: { catalog } }),
     db.item.findFirst({ where: { catalog }, orderBy: { updatedAt: "desc" }, select: { updatedAt: true } }),
@@ -91,6 +94,7 @@ async function buildIndex(db: Db, catalog: string, stamp: string): Promise<Catal
     catalog,
     items.map((item) => ({ ...item, originalTitle: originalTitleOf(item.metadata), popularity: popularity.get(item.id) ?? 0 })),
     stamp,
+    stamp.split(":").slice(0, 2).join(":"),
   );
 }
 
@@ -112,7 +116,7 @@ export type IndexedItem = {
 };
 
 /** The index over items already read (from the database, or from a file for the benchmarks). */
-export function indexOf(catalog: string, items: IndexedItem[], stamp: string): CatalogIndex {
+export function indexOf(catalog: string, items: IndexedItem[], stamp: string, itemsStamp = stamp): CatalogIndex {
   const entries = items.map((item) => ({
     id: item.id,
     title: item.title,
@@ -131,6 +135,7 @@ export function indexOf(catalog: string, items: IndexedItem[], stamp: string): C
     genres: new Set(entries.flatMap((e) => e.genres)),
     externalIds: new Map(items.map((item) => [item.id, item.externalId])),
     stamp,
+    itemsStamp,
   };
 }
 

@@ -1,5 +1,6 @@
 import SearchableMap from "minisearch/SearchableMap";
 import type { CatalogIndex } from "../catalog/catalog-index";
+import { perCatalogItems } from "./per-catalog";
 import { isCommonWord, normalizeWords, type Span, type Token, spanOf } from "./words";
 
 /**
@@ -17,7 +18,6 @@ type AuthorMatcher = {
   vocabulary: SearchableMap<true>;
 };
 
-const matchers = new WeakMap<CatalogIndex, AuthorMatcher>();
 
 const PARTICLES = new Set(["le", "de", "du", "van", "von", "da", "di", "del", "la"]);
 
@@ -50,12 +50,7 @@ function buildMatcher(index: CatalogIndex): AuthorMatcher {
 }
 
 function matcherFor(index: CatalogIndex): AuthorMatcher {
-  let matcher = matchers.get(index);
-  if (!matcher) {
-    matcher = buildMatcher(index);
-    matchers.set(index, matcher);
-  }
-  return matcher;
+  return perCatalogItems("authors", index, () => buildMatcher(index));
 }
 
 export type AuthorMatch = { name: string; from: number; to: number; span: Span };

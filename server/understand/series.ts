@@ -1,4 +1,5 @@
 import type { CatalogEntry, CatalogIndex } from "../catalog/catalog-index";
+import { perCatalogItems } from "./per-catalog";
 import { normalizeWords } from "./words";
 
 /**
@@ -7,11 +8,8 @@ import { normalizeWords } from "./words";
  * same place; the most read one stands for it.
  */
 
-const bySeries = new WeakMap<CatalogIndex, Map<string, CatalogEntry[]>>();
-
 function seriesOf(index: CatalogIndex): Map<string, CatalogEntry[]> {
-  let series = bySeries.get(index);
-  if (!series) {
+  return perCatalogItems("series", index, () => {
     const places = new Map<string, Map<number, CatalogEntry>>();
     for (const entry of index.entries) {
       if (!entry.series) continue;
@@ -21,10 +19,8 @@ function seriesOf(index: CatalogIndex): Map<string, CatalogEntry[]> {
       if (!current || entry.popularity > current.popularity) numbers.set(entry.series.number, entry);
       places.set(name, numbers);
     }
-    series = new Map([...places].map(([name, numbers]) => [name, [...numbers.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e)]));
-    bySeries.set(index, series);
-  }
-  return series;
+    return new Map([...places].map(([name, numbers]) => [name, [...numbers.entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e)]));
+  });
 }
 
 /** The book after this one in its series ("next"), or all the books after it ("rest"). */
@@ -32,5 +28,6 @@ export function nextInSeries(index: CatalogIndex, entry: CatalogEntry, mode: "ne
   if (!entry.series) return [];
   const books = seriesOf(index).get(normalizeWords(entry.series.name)) ?? [];
   const after = books.filter((b) => b.series!.number > entry.series!.number);
-  return mode === "next" ? after.slice(0, 1) : after;
+  // Built from an earlier index of the same items, maybe: hand back this index's entries.
+  return (mode === "next" ? after.slice(0, 1) : after).map((b) => index.byId.get(b.id) ?? b);
 }

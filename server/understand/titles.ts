@@ -1,5 +1,6 @@
 import SearchableMap from "minisearch/SearchableMap";
 import type { CatalogEntry, CatalogIndex } from "../catalog/catalog-index";
+import { perCatalogItems } from "./per-catalog";
 import { FUNCTION_WORDS, isCommonWord, normalizeWords, type Span, type Token, spanOf, wordRank } from "./words";
 
 /**
@@ -26,7 +27,6 @@ type TitleMatcher = {
   vocabulary: SearchableMap<true>;
 };
 
-const matchers = new WeakMap<CatalogIndex, TitleMatcher>();
 
 function variantWords(title: string): string[] {
   return normalizeWords(title).replace(/^(the|a|an) /, "").split(" ").filter(Boolean);
@@ -67,12 +67,7 @@ function buildMatcher(index: CatalogIndex): TitleMatcher {
 }
 
 function matcherFor(index: CatalogIndex): TitleMatcher {
-  let matcher = matchers.get(index);
-  if (!matcher) {
-    matcher = buildMatcher(index);
-    matchers.set(index, matcher);
-  }
-  return matcher;
+  return perCatalogItems("titles", index, () => buildMatcher(index));
 }
 
 /** Builds the title matcher ahead of the first message (it takes a moment on a large catalog). */
@@ -288,13 +283,16 @@ export function findTitles(index: CatalogIndex, ctx: TitleContext): TitleMatch[]
       const current = byItem.get(m.variant.entry.id);
       if (!current || m.confidence > current.confidence) byItem.set(m.variant.entry.id, m);
     }
-    const ranked = [...byItem.values()].sort(
-      (a, b) =>
-        a.typos - b.typos ||
-        Number(b.agrees) - Number(a.agrees) ||
-        b.confidence - a.confidence ||
-        b.variant.entry.popularity - a.variant.entry.popularity,
-    );
+    // The matcher may predate this index (same items, newer popularity): use this index's entries.
+    const ranked = [...byItem.values()]
+      .map((m) => ({ ...m, variant: { ...m.variant, entry: index.byId.get(m.variant.entry.id) ?? m.variant.entry } }))
+      .sort(
+        (a, b) =>
+          a.typos - b.typos ||
+          Number(b.agrees) - Number(a.agrees) ||
+          b.confidence - a.confidence ||
+          b.variant.entry.popularity - a.variant.entry.popularity,
+      );
     const best = ranked[0]!;
     // Editions of one work (same first creator) are not rivals: the most read one stands for it.
     // Different works of one name are, unless one is read far more (popularity is a noisy count).

@@ -4,7 +4,8 @@ import { normalizeTitle, seriesPlace } from "@/server/catalog/catalog-index";
 import { matchesRequest } from "@/server/understand/filters";
 import { type Request, understand } from "@/server/understand/request";
 import { missingNote, summaryOf, whichOne } from "@/server/understand/summary";
-import { demoIndex } from "../../bench/understand/demo-catalog";
+import { indexOf } from "@/server/catalog/catalog-index";
+import { demoIndex, demoItems } from "../../bench/understand/demo-catalog";
 
 // Request understanding over the real goodbooks demo catalog (demo/goodbooks, 10k books):
 // structure only — which items, genres, creators and references — never wording.
@@ -243,6 +244,24 @@ describe("the summary the chat shows", () => {
   it("lists what is used and what is excluded", () => {
     expect(summaryOf(read("something like Dune, no horror"))).toEqual({ using: ["Dune"], excluding: ["horror"] });
     expect(summaryOf(read("something by Stephen King that isn't horror"))).toEqual({ using: ["by Stephen King"], excluding: ["horror"] });
+  });
+});
+
+describe("catalog changes", () => {
+  it("keeps the title lookups while only popularity moves, and answers with the current entries", () => {
+    const items = demoItems();
+    const before = indexOf("popularity-moves", items, "1", "same-items");
+    expect(understand("Dune", before).likedItems[0]).toBe(before.byId.get(126));
+    const after = indexOf("popularity-moves", items.map((i) => ({ ...i, popularity: i.popularity + 1 })), "2", "same-items");
+    const liked = understand("the next one after Dune", after);
+    expect(liked.likedItems[0]).toBe(after.byId.get(126));
+    expect(liked.seriesItems[0]).toBe(after.byId.get(1105));
+  });
+  it("rebuilds them when the items change", () => {
+    const items = demoItems();
+    const renamed = indexOf("items-change", items.map((i) => (i.id === 126 ? { ...i, title: "Arrakis", originalTitle: null } : i)), "1", "renamed");
+    expect(understand("Dune", renamed).likedItems).toEqual([]);
+    expect(understand("Arrakis", renamed).likedItems[0]?.id).toBe(126);
   });
 });
 
