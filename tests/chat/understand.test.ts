@@ -260,7 +260,7 @@ describe("catalog changes", () => {
   it("rebuilds them when the items change", () => {
     const items = demoItems();
     const renamed = indexOf("items-change", items.map((i) => (i.id === 126 ? { ...i, title: "Arrakis", originalTitle: null } : i)), "1", "renamed");
-    expect(understand("Dune", renamed).likedItems).toEqual([]);
+    expect(understand("Dune", renamed).likedItems.map((e) => e.id)).not.toContain(126);
     expect(understand("Arrakis", renamed).likedItems[0]?.id).toBe(126);
   });
 });
