@@ -13,10 +13,10 @@ const FILLER = new Set([
   "any", "more", "the", "a", "an", "too", "much", "by", "like", "similar", "to", "of", "or", "and", "nor", "that",
   "this", "those", "these", "stuff", "book", "books", "novel", "novels", "at", "all", "ever", "again", "anything",
   "something", "really", "so", "very", "from", "written", "please", "another", "either", "kind", "type", "sort",
-  "genre", "one", "ones", "another", "for", "me", "give", "show", "want", "really", "with",
+  "genre", "one", "ones", "for", "me", "give", "show", "want", "with",
 ]);
 
-export type Negation = { isNegated: (start: number) => boolean; ranges: [number, number][] };
+export type Negation = { isNegated: (start: number) => boolean };
 
 /**
  * @param text the message (any case)
@@ -39,5 +39,5 @@ export function negationScope(text: string, mentions: [number, number][]): Negat
         .filter(Boolean)
         .every((word) => FILLER.has(word));
     });
-  return { isNegated, ranges: negators };
+  return { isNegated };
 }

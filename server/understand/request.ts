@@ -30,7 +30,7 @@ export type Request = {
   /** Genre tags a mood word leans toward ("something light" → humor, …): a boost, not a filter. */
   moodGenres: string[];
   /** Every understood piece with the text it came from, in the order of the message. */
-  understood: Understood[];
+  understood: UnderstoodPart[];
   /** Words that name two or more items equally well: the answer asks which one. */
   ambiguous: { span: Span; candidates: CatalogEntry[] }[];
   /** Titles the message names that the catalog does not hold. */
@@ -40,7 +40,7 @@ export type Request = {
   references: CardReference[];
 };
 
-export type Understood = {
+export type UnderstoodPart = {
   kind: "liked" | "excluded" | "series" | "genre" | "excluded genre" | "creator" | "excluded creator";
   /** What it is, as the chat shows it ("Dune", "horror", "Stephen King"). */
   label: string;
@@ -192,7 +192,7 @@ function unknownTitles(text: string, tokens: Token[], quoted: [number, number][]
     if (!/^\p{Lu}/u.test(t.raw) || t.norm === "i") continue;
     const before = text.slice(0, t.start);
     const cue = TITLE_CUE.test(before);
-    const listItem = listed && /(?:[,/&]|\band|\bor|:)\s*$/i.test(before) && (i + 1 >= tokens.length || true);
+    const listItem = listed && /(?:[,/&]|\band|\bor|:)\s*$/i.test(before);
     if (!cue && !listItem) continue;
     const last = runAt(i);
     if (last < i) continue;
@@ -235,7 +235,7 @@ export function understand(rawText: string, index: CatalogIndex, context: Unders
   const negation = negationScope(text, [
     ...titleSpans.map(range), ...genres.map((g) => range(g.span)), ...creators.map((a) => range(a.span)), ...references.map((r) => range(r.span)),
   ]);
-  const understood: Understood[] = [];
+  const understood: UnderstoodPart[] = [];
 
   const liked = new Map<number, CatalogEntry>();
   const excluded = new Map<number, CatalogEntry>();
@@ -245,7 +245,7 @@ export function understand(rawText: string, index: CatalogIndex, context: Unders
     understood.push({ kind: negated ? "excluded" : "liked", label: shortTitle(link.entry.title), span: link.span, itemId: link.entry.id, confidence: link.confidence });
   }
   // "I've read It and Misery, so don't give me those."
-  if (/\b(?:don'?t|do not|never|not)\s+(?:give|show|suggest|recommend)?\s*(?:me\s+)?(?:those|them|these)\b/i.test(text)) {
+  if (/\b(?:don['’]?t|do not|never|not)\s+(?:give|show|suggest|recommend)?\s*(?:me\s+)?(?:those|them|these)\b/i.test(text)) {
     for (const [id, entry] of liked) {
       excluded.set(id, entry);
       liked.delete(id);

@@ -1,4 +1,5 @@
 import type { CatalogNouns } from "../catalog/nouns";
+import type { Understood } from "../chat/types";
 import type { Request } from "./request";
 import { shortTitle } from "./request";
 
@@ -8,9 +9,7 @@ import { shortTitle } from "./request";
  * the plain words when something asked for is not in the catalog.
  */
 
-export type UnderstoodSummary = { using: string[]; excluding: string[] };
-
-export function summaryOf(request: Request): UnderstoodSummary {
+export function summaryOf(request: Request): Understood {
   const using = [
     ...request.likedItems.map((e) => shortTitle(e.title)),
     ...request.seriesItems.map((e) => `next: ${shortTitle(e.title)}`),
