@@ -115,22 +115,32 @@ function wholeLists(text: string, tokens: Token[], matches: TitleMatch[]): Set<T
 
 /** The titles the message names, without overlaps, each item once; ties set aside to ask about. */
 function chooseTitles(
+  text: string,
   tokens: Token[],
   matches: TitleMatch[],
   authors: AuthorMatch[],
   genreSpans: Span[],
-): { links: TitleMatch[]; ties: { span: Span; candidates: CatalogEntry[] }[] } {
-  const tokensBetween = (title: TitleMatch, author: AuthorMatch) => tokens.slice(title.to, author.from).map((t) => t.norm).join(" ");
+): { links: TitleMatch[]; ties: { span: Span; candidates: CatalogEntry[] }[]; credits: AuthorMatch[] } {
+  // "Feed by Mira Grant" or "Feed (Mira Grant)": the title followed by one of its creators.
+  const creditOf = (title: TitleMatch) =>
+    authors.find((a) => {
+      if (![title.entry, ...title.others].some((c) => isBy(c.creators, a.name))) return false;
+      if (a.from === title.to + 1 && tokens[title.to]!.norm === "by") return true;
+      return a.from === title.to && /^\s*\(\s*$/.test(text.slice(title.span.end, a.span.start));
+    });
   const links: TitleMatch[] = [];
   const ties: { span: Span; candidates: CatalogEntry[] }[] = [];
   const taken: Span[] = [];
+  // Creators named in parentheses after a title only say which item it is; "by X" also asks for X.
+  const credits: AuthorMatch[] = [];
   for (const match of matches) {
-    // "Feed by Mira Grant": a title followed by its own creator's name is surely that item.
-    const byline = authors.find((a) => a.from === match.to + 1 && [match.entry, ...match.others].some((c) => isBy(c.creators, a.name)));
-    if (byline && tokensBetween(match, byline) === "by") {
-      const entry = [match.entry, ...match.others].find((c) => isBy(c.creators, byline.name))!;
+    // A title with its own creator after it is surely that item, whatever the ties.
+    const credit = creditOf(match);
+    if (credit) {
+      const entry = [match.entry, ...match.others].find((c) => isBy(c.creators, credit.name))!;
       if (!taken.some((s) => overlaps(s, match.span))) {
         taken.push(match.span);
+        if (tokens[match.to]?.norm !== "by") credits.push(credit);
         if (!links.some((l) => l.entry.id === entry.id)) links.push({ ...match, entry, rivals: [], others: [], confidence: match.confidence + 0.3 });
       }
       continue;
@@ -156,7 +166,7 @@ function chooseTitles(
     if (links.some((l) => l.entry.id === match.entry.id)) continue;
     links.push(match);
   }
-  return { links: links.sort((a, b) => a.span.start - b.span.start), ties };
+  return { links: links.sort((a, b) => a.span.start - b.span.start), ties, credits };
 }
 
 // After these, a capitalised phrase that links nothing is a title the catalog lacks.
@@ -225,10 +235,10 @@ export function understand(rawText: string, index: CatalogIndex, context: Unders
   const ctx = titleContext(text, tokens);
   const matches = findTitles(index, ctx);
   for (const m of wholeLists(text, tokens, matches)) m.confidence = Math.max(m.confidence, LINK_CONFIDENCE);
-  const { links, ties } = chooseTitles(tokens, matches, authors, genreHits.map((g) => g.span));
+  const { links, ties, credits } = chooseTitles(text, tokens, matches, authors, genreHits.map((g) => g.span));
   const titleSpans = [...links.map((l) => l.span), ...ties.map((t) => t.span)];
   const genres = genreHits.filter((g) => !titleSpans.some((s) => overlaps(s, g.span)));
-  const creators = authors.filter((a) => !titleSpans.some((s) => contains(s, a.span)));
+  const creators = authors.filter((a) => !titleSpans.some((s) => contains(s, a.span)) && !credits.includes(a));
   const cards = context.previousCards ?? [];
   const references = findReferences(text, cards.length, titleSpans.map(range));
 

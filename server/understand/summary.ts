@@ -34,10 +34,10 @@ export function whichOne(request: Request): { question: string; options: string[
   if (!tie) return null;
   return {
     question: `Which "${tie.span.text}" do you mean?`,
-    // "Feed by Mira Grant" reads back as exactly that item.
+    // "Feed (Mira Grant)" reads back as exactly that item, without asking for more by her.
     options: tie.candidates.map((c) => {
       const creator = (c.creators ?? "").split("; ")[0];
-      return creator ? `${shortTitle(c.title)} by ${creator}` : shortTitle(c.title);
+      return creator ? `${shortTitle(c.title)} (${creator})` : shortTitle(c.title);
     }),
   };
 }

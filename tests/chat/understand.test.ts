@@ -89,6 +89,7 @@ describe("ties", () => {
     ["Feed by Mira Grant", "2819"],
     ["The Stranger by Camus", "162"],
     ["Inferno by Dan Brown", "240"],
+    ["Feed (Mira Grant)", "2819"],
   ])("settles it by the creator named: %s", (text, id) => {
     const r = read(text);
     expect(ids(r.likedItems)).toEqual([id]);
@@ -97,6 +98,11 @@ describe("ties", () => {
 });
 
 describe("authors", () => {
+  it("takes a creator in parentheses after a title as which item, not as a filter", () => {
+    expect(read("Feed (Mira Grant)").creators).toEqual([]);
+    expect(read("Feed by Mira Grant").creators).toEqual(["Mira Grant"]);
+  });
+
   it.each([
     ["something by Stephen King", ["Stephen King"], []],
     ["Jane Austen's books", ["Jane Austen"], []],

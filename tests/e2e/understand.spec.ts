@@ -57,3 +57,20 @@ test("a bare title, a negation and a reference to an earlier card each change th
   expect(moreLikeIt.map((c) => c.itemId)).not.toEqual(noSciFi.map((c) => c.itemId));
   await page.screenshot({ path: "test-results/understood.png", fullPage: true });
 });
+
+test("a title two books share is asked about, and the chip picked answers", async ({ page }) => {
+  await page.goto("/");
+  await page.getByTestId("chat-input").fill("something like Feed");
+  await page.getByTestId("chat-input").press("Enter");
+  const chips = page.getByTestId("suggestions").getByRole("button");
+  await expect(chips).toHaveCount(2);
+  await expect(page.getByTestId("item-card")).toHaveCount(0);
+  await page.screenshot({ path: "test-results/which-one.png" });
+
+  await chips.filter({ hasText: "Mira Grant" }).click();
+  const answer = page.getByTestId("assistant-message").nth(1);
+  await expect(answer.getByTestId("item-card")).toHaveCount(5);
+  await expect(answer.getByTestId("understood-using")).toHaveText("Feed");
+  // The question's chips are spent once answered.
+  await expect(page.getByTestId("assistant-message").first().getByTestId("suggestions").getByRole("button").first()).toBeDisabled();
+});
