@@ -49,10 +49,11 @@ export function Chat({ id, initialMessages, initialFeedback }: Props) {
       <div className="flex-1 overflow-y-auto" data-testid="messages">
         <div className="mx-auto flex max-w-3xl flex-col gap-6 px-4 pb-6 pt-14 md:pt-8">
           {messages.length === 0 && <EmptyState onPick={send} />}
-          {messages.map((message) => (
+          {messages.map((message, i) => (
             <MessageView
               key={message.id}
               message={message}
+              onSuggestion={i === messages.length - 1 && !busy ? send : undefined}
               failed={storedStatus.get(message.id) === "failed" || storedStatus.get(message.id) === "streaming"}
               feedback={initialFeedback}
             />

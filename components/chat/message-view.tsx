@@ -1,10 +1,17 @@
 import type { ChatMessage, FeedbackKindName } from "@/server/chat/types";
 import { ItemCardView } from "./item-card";
 import { RichText } from "./rich-text";
+import { SuggestionChips, UnderstoodLine } from "./understood-line";
 
-type Props = { message: ChatMessage; failed: boolean; feedback: Record<string, FeedbackKindName[]> };
+type Props = {
+  message: ChatMessage;
+  failed: boolean;
+  feedback: Record<string, FeedbackKindName[]>;
+  /** Sends a suggestion chip's text as the next message (absent on answers that are not the latest). */
+  onSuggestion?: (text: string) => void;
+};
 
-export function MessageView({ message, failed, feedback }: Props) {
+export function MessageView({ message, failed, feedback, onSuggestion }: Props) {
   if (message.role === "user") {
     const text = message.parts.map((p) => (p.type === "text" ? p.text : "")).join("\n");
     return (
@@ -18,6 +25,8 @@ export function MessageView({ message, failed, feedback }: Props) {
     <div className="flex flex-col gap-3" data-testid="assistant-message">
       {message.parts.map((part, i) => {
         if (part.type === "text") return <RichText key={i} text={part.text} />;
+        if (part.type === "data-understood") return <UnderstoodLine key={part.id ?? i} understood={part.data} />;
+        if (part.type === "data-suggestions") return <SuggestionChips key={part.id ?? i} options={part.data.options} onPick={onSuggestion} />;
         if (part.type === "data-notice")
           return (
             <p

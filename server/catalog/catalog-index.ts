@@ -1,5 +1,6 @@
 import type { Db } from "../db/client";
 import { Prisma } from "../db/generated/sqlite/client";
+import { normalizeWords } from "../understand/words";
 
 /**
  * An in-memory index of one catalog: titles for linking, genres for constraints, and
@@ -16,7 +17,13 @@ export type CatalogEntry = {
   genres: string[];
   /** Number of positive interactions (ratings ≥ 4, to-read, likes, saves, clicks). */
   popularity: number;
+  /** The title in its original language or edition, where the catalog has one (goodbooks' original_title). */
+  originalTitle: string | null;
+  /** Its place in a series, parsed from the title ("Catching Fire (The Hunger Games, #2)"). */
+  series: SeriesPlace | null;
 };
+
+export type SeriesPlace = { name: string; number: number };
 
 export type CatalogIndex = {
   catalog: string;
@@ -28,19 +35,25 @@ export type CatalogIndex = {
   externalIds: Map<number, string>;
   /** Identifies the catalog's state the index was built from. */
   stamp: string;
+  /** Identifies its items alone (not their interactions): what title lookups are built from. */
+  itemsStamp: string;
 };
 
 const ARTICLE = /^(the|a|an) /;
 
 export function normalizeTitle(title: string): string {
-  return title
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/\s*\([^)]*#[^)]*\)\s*$/, "") // "(Harry Potter, #1)" series suffixes
-    .replace(/[^\p{L}\p{N}]+/gu, " ")
-    .trim()
-    .replace(ARTICLE, "");
+  return normalizeWords(title.replace(SERIES_SUFFIX, "")).replace(ARTICLE, "");
+}
+
+// "(Harry Potter, #1)", "(Dune Chronicles #1)", "(Discworld, #3; Witches #1)": the first series named.
+const SERIES_SUFFIX = /\s*\([^)]*#[^)]*\)\s*$/;
+const SERIES_PLACE = /\(\s*([^()#]*?)\s*,?\s*#(\d+)(?![\d.-])[^)]*\)\s*$/;
+
+/** The series and number a title names; none for boxed sets ("#1-3") and novellas ("#0.5"). */
+export function seriesPlace(title: string): SeriesPlace | null {
+  const m = title.match(SERIES_PLACE);
+  if (!m || !m[1]) return null;
+  return { name: m[1].replace(/^the\s+/i, "").trim(), number: Number(m[2]) };
 }
 
 export function splitGenres(genres: string | null): string[] {
@@ -55,6 +68,7 @@ export function positiveInteraction(alias: string): Prisma.Sql {
 }
 
 async function catalogStamp(db: Db, catalog: string): Promise<string> {
+  // "<items>:<latest update>:<interactions>"; the first two identify the items alone.
   const [items, latest, interactions] = await Promise.all([
     db.item.count({ where: { catalog } }),
     db.item.findFirst({ where: { catalog }, orderBy: { updatedAt: "desc" }, select: { updatedAt: true } }),
@@ -67,7 +81,7 @@ async function buildIndex(db: Db, catalog: string, stamp: string): Promise<Catal
   const [items, counts] = await Promise.all([
     db.item.findMany({
       where: { catalog },
-      select: { id: true, externalId: true, title: true, year: true, creators: true, genres: true },
+      select: { id: true, externalId: true, title: true, year: true, creators: true, genres: true, metadata: true },
     }),
     db.$queryRaw<{ itemId: number | bigint; n: number | bigint }[]>`
       SELECT i.item_id AS "itemId", COUNT(*) AS n FROM interactions i
@@ -76,6 +90,33 @@ async function buildIndex(db: Db, catalog: string, stamp: string): Promise<Catal
       GROUP BY i.item_id`,
   ]);
   const popularity = new Map(counts.map((c) => [Number(c.itemId), Number(c.n)]));
+  return indexOf(
+    catalog,
+    items.map((item) => ({ ...item, originalTitle: originalTitleOf(item.metadata), popularity: popularity.get(item.id) ?? 0 })),
+    stamp,
+    stamp.split(":").slice(0, 2).join(":"),
+  );
+}
+
+/** goodbooks (and a generic file with the same column) keep the original title in metadata. */
+function originalTitleOf(metadata: unknown): string | null {
+  const value = metadata && typeof metadata === "object" ? (metadata as Record<string, unknown>).original_title : null;
+  return typeof value === "string" && value.trim() ? value.trim() : null;
+}
+
+export type IndexedItem = {
+  id: number;
+  externalId: string;
+  title: string;
+  originalTitle: string | null;
+  year: number | null;
+  creators: string | null;
+  genres: string | null;
+  popularity: number;
+};
+
+/** The index over items already read (from the database, or from a file for the benchmarks). */
+export function indexOf(catalog: string, items: IndexedItem[], stamp: string, itemsStamp = stamp): CatalogIndex {
   const entries = items.map((item) => ({
     id: item.id,
     title: item.title,
@@ -83,7 +124,9 @@ async function buildIndex(db: Db, catalog: string, stamp: string): Promise<Catal
     year: item.year,
     creators: item.creators,
     genres: splitGenres(item.genres),
-    popularity: popularity.get(item.id) ?? 0,
+    popularity: item.popularity,
+    originalTitle: item.originalTitle,
+    series: seriesPlace(item.title),
   }));
   return {
     catalog,
@@ -92,6 +135,7 @@ async function buildIndex(db: Db, catalog: string, stamp: string): Promise<Catal
     genres: new Set(entries.flatMap((e) => e.genres)),
     externalIds: new Map(items.map((item) => [item.id, item.externalId])),
     stamp,
+    itemsStamp,
   };
 }
 

@@ -25,7 +25,13 @@ export type ItemCard = {
 /** A plain notice shown under an answer (e.g. which recommender answered). */
 export type Notice = { level: "info" | "warning"; text: string };
 
-export type ChatDataParts = { item: ItemCard; notice: Notice };
+/** How the message was read: "Using: Dune · by Stephen King · excluding: horror". */
+export type Understood = { using: string[]; excluding: string[] };
+
+/** Replies offered as buttons (which of two books called "Feed" was meant). */
+export type Suggestions = { options: string[] };
+
+export type ChatDataParts = { item: ItemCard; notice: Notice; understood: Understood; suggestions: Suggestions };
 
 export type ChatMessage = UIMessage<never, ChatDataParts>;
 

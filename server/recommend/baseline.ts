@@ -1,7 +1,9 @@
 import type { Db } from "../db/client";
 import { Prisma } from "../db/generated/sqlite/client";
 import { type CatalogEntry, type CatalogIndex, positiveInteraction } from "../catalog/catalog-index";
-import { type Request, matchesRequest } from "../catalog/constraints";
+import { matchesRequest } from "../understand/filters";
+import type { Request } from "../understand/request";
+import { shortTitle } from "../understand/request";
 import type { CatalogNouns } from "../catalog/nouns";
 
 /**
@@ -17,7 +19,7 @@ export type BaselinePick = {
   reason: string;
   /** The evidence in words shown to the user ("42 readers who liked Dune also liked it"). */
   evidence: string;
-  source: "baseline:cooccurrence" | "baseline:popularity" | "sasrec";
+  source: "baseline:cooccurrence" | "baseline:popularity" | "baseline:series" | "sasrec";
 };
 
 export type BaselineResult = {
@@ -75,7 +77,7 @@ async function historySeeds(db: Db, userId: string, index: CatalogIndex): Promis
 function describeFilters(request: Request, nouns: CatalogNouns): string {
   const bits: string[] = [];
   if (request.genres.length) bits.push(request.genres.join(" + "));
-  if (request.creator) bits.push(`by ${request.creator}`);
+  if (request.creators.length) bits.push(`by ${request.creators.join(" or ")}`);
   if (request.yearFrom !== null || request.yearTo !== null) bits.push(yearText(request));
   return bits.length ? `${nouns.items} (${bits.join(", ")})` : nouns.items;
 }
@@ -219,12 +221,26 @@ export async function recommendBaseline(
   const excluded = new Set([...exclude, ...seeds.map((s) => s.id), ...request.excludedItems.map((e) => e.id)]);
   const counts = await cooccurrence(db, seeds.map((s) => s.id));
 
-  let picks = rank(index, request, seeds, counts, excluded, limit, nouns);
+  // Asked for by name through their series ("the next one after Catching Fire"): first, whatever the filters.
+  const series: BaselinePick[] = request.seriesItems
+    .filter((e) => !exclude.has(e.id) && !request.excludedItems.some((x) => x.id === e.id))
+    .slice(0, limit)
+    .map((entry) => ({
+      entry,
+      score: entry.popularity,
+      reason: `next in ${entry.series?.name ?? "the series"}`,
+      evidence: `${entry.series ? `Book ${entry.series.number} of ${entry.series.name}` : "The next in the series"}, after ${shortTitle(seeds.find((s) => s.series?.name === entry.series?.name)?.title ?? "the one you named")}`,
+      source: "baseline:series",
+    }));
+  for (const pick of series) excluded.add(pick.entry.id);
+  const withSeries = (picks: BaselinePick[]) => [...series, ...picks].slice(0, limit);
+
+  let picks = withSeries(rank(index, request, seeds, counts, excluded, limit - series.length, nouns));
   let relaxed: string | null = null;
   // Nothing meets every filter: say so and drop the narrowest filters, one at a time.
   const relaxations: [string, Partial<Request>][] = [
     ["the year range", { yearFrom: null, yearTo: null }],
-    ["the author", { creator: null }],
+    ["the author", { creators: [] }],
     ["the genres", { genres: [] }],
   ];
   for (const [what, change] of relaxations) {
@@ -233,7 +249,7 @@ export async function recommendBaseline(
     if (JSON.stringify(wider) === JSON.stringify(request)) continue;
     request = wider;
     relaxed = relaxed ? `${relaxed} and ${what}` : what;
-    picks = rank(index, request, seeds, counts, excluded, limit, nouns);
+    picks = withSeries(rank(index, request, seeds, counts, excluded, limit - series.length, nouns));
   }
   return { picks, seeds, seedsFrom, relaxed };
 }

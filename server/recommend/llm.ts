@@ -1,6 +1,7 @@
 import type { ModelRuntime } from "@/model-runtime";
 import type { CatalogEntry, CatalogIndex } from "../catalog/catalog-index";
-import { type Request, matchesRequest } from "../catalog/constraints";
+import { matchesRequest } from "../understand/filters";
+import type { Request } from "../understand/request";
 import type { CatalogNouns } from "../catalog/nouns";
 import { cleanText } from "../chat/clean-text";
 import type { BaselinePick, BaselineResult } from "./baseline";
@@ -176,7 +177,7 @@ export async function rankForTurn(
 export function requestLine(request: Request): string | null {
   const parts = [
     ...request.genres.map((g) => `something ${g.replace(/-/g, " ")}`),
-    ...(request.creator ? [`something by ${request.creator}`] : []),
+    ...request.creators.map((c) => `something by ${c}`),
     ...request.excludedGenres.map((g) => `no ${g.replace(/-/g, " ")} please`),
   ];
   const { yearFrom, yearTo } = request;

@@ -2,7 +2,9 @@ import type { UIMessageStreamWriter } from "ai";
 import type { Db } from "../db/client";
 import type { ChatMessage, Notice, ItemCard } from "../chat/types";
 import { getCatalogIndex, type CatalogEntry, type CatalogIndex } from "../catalog/catalog-index";
-import { parseRequest, type Request } from "../catalog/constraints";
+import { understandTurn } from "../understand/conversation";
+import type { Request } from "../understand/request";
+import { missingNote, promptNote, summaryOf, whichOne } from "../understand/summary";
 import { activeCatalog, catalogNouns, type CatalogNouns } from "../catalog/nouns";
 import { finishAssistantMessage, saveAssistantProgress, startAssistantMessage } from "../conversations/queries";
 import { notInterestedItemIds } from "../feedback/feedback";
@@ -49,7 +51,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
       writer.write({ type: "text-end", id });
       return;
     }
-    if (part.type !== "data-item" && part.type !== "data-notice") return;
+    if (part.type !== "data-item" && part.type !== "data-notice" && part.type !== "data-understood" && part.type !== "data-suggestions") return;
     const at = parts.findIndex((p) => "id" in p && p.id === part.id);
     if (at >= 0) parts[at] = part;
     else parts.push(part);
@@ -68,11 +70,21 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
     if (index.entries.length === 0) {
       write({ type: "text", text: `The catalog "${catalog}" has no ${nouns.items} yet. Import one with \`npm run import\`.`, state: "done" });
     } else {
-      const request = parseRequest(text, index);
-      const conversationItems = await itemsNamedEarlier(db, { conversationId, index });
+      const { request, namedEarlier: conversationItems, excludedEarlier } = await understandTurn(db, { conversationId, text, index, catalogItem: nouns.item });
+      const which = whichOne(request);
+      if (which) {
+        // Two items answer to the same words: ask, rather than recommend around the wrong one.
+        write({ type: "text", text: which.question, state: "done" });
+        write({ type: "data-suggestions", id: `${assistantMessageId}-suggestions`, data: { options: which.options } });
+        await finishAssistantMessage(db, { id: assistantMessageId, parts, status: "complete" });
+        writer.write({ type: "finish" });
+        return;
+      }
       const exclude = new Set([
         ...(await notInterestedItemIds(db, { userId })),
         ...(await itemsAlreadyShown(db, conversationId)),
+        ...excludedEarlier.map((e) => e.id),
+        ...request.excludedItems.map((e) => e.id),
       ]);
       const model = await servingModel(db);
       const base = await recommendBaseline(db, {
@@ -85,7 +97,11 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
         // With a model, the baseline fills the model's candidate pool (LLaRA's protocol: 20).
         limit: "runtime" in model ? modelLimits(model.runtime).candidates : LIST_LENGTH,
       });
-      write({ type: "text", text: introText(request, base, nouns), state: "done" });
+      write({ type: "text", text: [missingNote(request, nouns), introText(request, base, nouns)].filter(Boolean).join(" "), state: "done" });
+      const understood = summaryOf(request);
+      if (understood.using.length || understood.excluding.length) {
+        write({ type: "data-understood", id: `${assistantMessageId}-understood`, data: understood });
+      }
       await saveProgress();
 
       const llm = "runtime" in model ? model.runtime : null;
@@ -113,7 +129,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
         await saveProgress();
         card.explanation = await explainPick(explainer, {
           onText: (explanation) => write({ type: "data-item", id, data: { ...card, explanation } }),
-          request: text,
+          request: [text, promptNote(request)].filter(Boolean).join(" "),
           pick,
           historyTitles,
           nouns,
@@ -176,26 +192,6 @@ function noticeFor(
       };
 }
 
-/** Items the user named in this conversation's earlier messages (newest first), for follow-ups. */
-async function itemsNamedEarlier(
-  db: Db,
-  { conversationId, index }: { conversationId: string; index: CatalogIndex },
-): Promise<CatalogEntry[]> {
-  const earlier = await db.message.findMany({
-    where: { conversationId, role: "user" },
-    orderBy: { createdAt: "desc" },
-    select: { parts: true },
-    skip: 1, // the message being answered
-    take: 5,
-  });
-  const named = new Map<number, CatalogEntry>();
-  for (const message of earlier) {
-    const text = (message.parts as ChatMessage["parts"]).map((p) => (p.type === "text" ? p.text : "")).join("\n");
-    for (const entry of parseRequest(text, index).likedItems) if (!named.has(entry.id)) named.set(entry.id, entry);
-  }
-  return [...named.values()];
-}
-
 async function itemsAlreadyShown(db: Db, conversationId: string): Promise<number[]> {
   const rows = await db.recommendation.findMany({
     where: { message: { conversationId } },
@@ -220,7 +216,7 @@ export function introText(request: Request, result: BaselineResult, nouns: Catal
   const pluralGenre = /s$/.test(request.genres.at(-1) ?? "") && request.genres.at(-1) !== "humor";
   const what = pluralGenre ? filters.join(" ") : [filters.join(" "), nouns.items].filter(Boolean).join(" ");
   const extra: string[] = [];
-  if (request.creator) extra.push(`by ${request.creator}`);
+  if (request.creators.length) extra.push(`by ${request.creators.join(" or ")}`);
   if (request.yearFrom !== null || request.yearTo !== null) extra.push(yearText(request));
   if (request.excludedGenres.length) extra.push(`without ${request.excludedGenres.join(" or ")}`);
   const scope = [what, ...extra].join(" ");

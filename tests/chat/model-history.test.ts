@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { labelPrompt, ModelRuntime } from "@/model-runtime";
 import { getCatalogIndex } from "@/server/catalog/catalog-index";
-import { parseRequest } from "@/server/catalog/constraints";
+import { understand } from "@/server/understand/request";
 import { catalogNouns } from "@/server/catalog/nouns";
 import { recommendBaseline } from "@/server/recommend/baseline";
 import { modelHistory, rankForTurn } from "@/server/recommend/llm";
@@ -51,7 +51,7 @@ describe("the model reads a history oldest first", () => {
   it("passes the exact rows, oldest first, to SASRec and to the prompt", async () => {
     const index = await getCatalogIndex(t.db, "goodbooks");
     const nouns = catalogNouns("goodbooks");
-    const request = parseRequest("something good", index);
+    const request = understand("something good", index);
     const base = await recommendBaseline(t.db, { index, request, userId, exclude: new Set(), nouns, limit: 20 });
     expect(base.seedsFrom).toBe("history");
 

@@ -1,9 +1,11 @@
 import { createUIMessageStream, type UIMessageChunk } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ChatMessage, ItemCard } from "@/server/chat/types";
+import type { ChatMessage, ItemCard, Suggestions, Understood } from "@/server/chat/types";
 import { ensureConversation, getConversation, saveUserMessage } from "@/server/conversations/queries";
 import { toggleFeedback } from "@/server/feedback/feedback";
 import { runTurn } from "@/server/recommend/turn";
+import { getCatalogIndex } from "@/server/catalog/catalog-index";
+import { understandTurn } from "@/server/understand/conversation";
 import { ensureVisitor } from "@/server/visitors";
 import { createTestDatabase, type TestDatabase } from "../setup/test-database";
 
@@ -18,6 +20,9 @@ const BOOKS = [
   ["6", "Eragon", "|fantasy|young-adult|", 2002, "Christopher Paolini"],
   ["7", "Emma", "|classics|romance|", 1815, "Jane Austen"],
   ["8", "Project Hail Mary", "|science-fiction|", 2021, "Andy Weir"],
+  // Two books called "Feed", nobody's favourite: which one is meant must be asked.
+  ["9", "Feed", "|science-fiction|young-adult|", 2002, "M.T. Anderson"],
+  ["10", "Feed (Newsflesh Trilogy, #1)", "|science-fiction|horror|", 2010, "Mira Grant"],
 ] as const;
 
 async function seedCatalog(t: TestDatabase): Promise<Map<string, number>> {
@@ -68,7 +73,9 @@ async function turn(t: TestDatabase, userId: string, conversationId: string, tex
   const chunks: UIMessageChunk[] = [];
   for await (const chunk of stream as unknown as AsyncIterable<UIMessageChunk>) chunks.push(chunk);
   const cards = chunks.flatMap((c) => (c.type === "data-item" ? [(c as { data: ItemCard }).data] : []));
-  return { chunks, cards, assistantMessageId, failure };
+  const understood = chunks.flatMap((c) => (c.type === "data-understood" ? [(c as { data: Understood }).data] : []))[0] ?? null;
+  const suggestions = chunks.flatMap((c) => (c.type === "data-suggestions" ? [(c as { data: Suggestions }).data] : []))[0] ?? null;
+  return { chunks, cards, understood, suggestions, assistantMessageId, failure };
 }
 
 describe.each(["sqlite", "postgresql"] as const)("a chat turn on %s", (kind) => {
@@ -208,5 +215,53 @@ describe.each(["sqlite", "postgresql"] as const)("a chat turn on %s", (kind) => 
     expect(cards[0]?.title).toBe("Hyperion");
     const intro = chunks.flatMap((c) => (c.type === "text-delta" ? [c.delta] : [])).join("");
     expect(intro).toContain("based on the books you liked before");
+  });
+
+  it("resolves references to the previous answer's cards by their stored rank", async () => {
+    const first = await turn(t, userId, "conv-refs", "Something like The Hobbit");
+    expect(first.understood).toEqual({ using: ["The Hobbit"], excluding: [] });
+    const second = await turn(t, userId, "conv-refs", "more like the second one");
+    expect(second.understood?.using).toEqual([first.cards[1]!.title]);
+    expect(second.cards.map((c) => c.itemId)).not.toContain(first.cards[1]!.itemId);
+  });
+
+  it("keeps a card turned down ('not that one') excluded for the rest of the conversation", async () => {
+    const first = await turn(t, userId, "conv-not-that", "Something like Dune");
+    const refused = await turn(t, userId, "conv-not-that", "not that one");
+    expect(refused.understood?.excluding).toEqual([first.cards[0]!.title]);
+    await turn(t, userId, "conv-not-that", "something else");
+    const index = await getCatalogIndex(t.db, "goodbooks");
+    const later = await understandTurn(t.db, { conversationId: "conv-not-that", text: "anything", index, catalogItem: "book" });
+    expect(later.excludedEarlier.map((e) => e.id)).toContain(first.cards[0]!.itemId);
+    expect(later.namedEarlier.map((e) => e.title)).toEqual(["Dune"]);
+  });
+
+  it("asks which one when a title names two items, and answers the chip that is picked", async () => {
+    const asked = await turn(t, userId, "conv-feed", "something like Feed");
+    expect(asked.cards).toEqual([]);
+    expect(asked.suggestions?.options).toHaveLength(2);
+    const picked = asked.suggestions!.options.find((o) => o.includes("Mira Grant"))!;
+    const answered = await turn(t, userId, "conv-feed", picked);
+    expect(answered.suggestions).toBeNull();
+    expect(answered.understood?.using).toContain("Feed");
+    expect(answered.cards.length).toBeGreaterThan(0);
+    expect(answered.cards.map((c) => c.itemId)).not.toContain(ids.get("Feed (Newsflesh Trilogy, #1)"));
+  });
+
+  it("names a title the catalog does not hold and still answers from the rest", async () => {
+    const { chunks, cards, understood } = await turn(t, userId, "conv-unknown", 'something like "Zzyzx Road Chronicles" and Dune');
+    const intro = chunks.flatMap((c) => (c.type === "text-delta" ? [c.delta] : [])).join("");
+    expect(intro).toContain("Zzyzx Road Chronicles");
+    expect(understood?.using).toEqual(["Dune"]);
+    expect(cards[0]?.title).toBe("Hyperion");
+  });
+
+  it("answers 'something by X that isn't Y' with X's books outside Y", async () => {
+    // A visitor of their own: the one above turned The Silmarillion down.
+    const reader = "22222222-3333-4444-8555-666666666666";
+    await ensureVisitor(t.db, reader);
+    const { cards, understood } = await turn(t, reader, "conv-by", "something by Tolkien that isn't classics");
+    expect(understood).toEqual({ using: ["by J.R.R. Tolkien"], excluding: ["classics"] });
+    expect(cards.map((c) => c.title)).toEqual(["The Silmarillion"]);
   });
 });
