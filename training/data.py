@@ -223,13 +223,13 @@ def split_users(sequences, name, split_seed=seed):
 
 
 def load_goodbooks(folder, split_seed=seed):
-    books = _read_csv(os.path.join(folder, "books.csv"), ["book_id", "title", "authors"])
+    books = _read_csv(os.path.join(folder, "books.csv"), ["book_id", "title"])
     titles, ext, row_of, creators = [""], [None], {}, [""]
     for b in books:
         row_of[b["book_id"]] = len(titles)
         titles.append(b["title"])
         ext.append(b["book_id"])
-        creators.append(b["authors"].split(",")[0].strip())
+        creators.append((b.get("authors") or "").split(",")[0].strip())  # optional column
     seqs = defaultdict(list)
     for fname in ("ratings.csv", "to_read.csv"):
         for ln, r in enumerate(_read_csv(os.path.join(folder, fname), ["user_id", "book_id"]), 2):
