@@ -50,7 +50,7 @@ function hasTrainingPackages(python: string): boolean {
 function trainingPython(): string {
   const fromEnv = process.env.RECO_PYTHON?.trim();
   if (fromEnv) {
-    if (!hasTrainingPackages(fromEnv)) throw new Error(`RECO_PYTHON=${fromEnv} cannot import ${TRAINING_MODULES.join(", ")} (pip install -r training/requirements.txt)`);
+    if (!hasTrainingPackages(fromEnv)) throw new Error(`RECO_PYTHON=${fromEnv} cannot import ${TRAINING_MODULES.join(", ")}: install training/requirements.txt into it`);
     return fromEnv;
   }
   if (existsSync(VENV_PYTHON) && hasTrainingPackages(VENV_PYTHON)) return VENV_PYTHON;

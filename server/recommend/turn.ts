@@ -87,6 +87,9 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
         ...request.excludedItems.map((e) => e.id),
       ]);
       const model = await servingModel(db);
+      const llm = "runtime" in model ? model.runtime : null;
+      // The model orders the cards only where it beat the baseline on held-out rows; it explains them either way.
+      const ranks = llm ? modelRanks(llm) : null;
       const base = await recommendBaseline(db, {
         index,
         request,
@@ -94,8 +97,8 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
         exclude,
         nouns,
         conversationItems,
-        // With a model, the baseline fills the model's candidate pool (LLaRA's protocol: 20).
-        limit: "runtime" in model ? modelLimits(model.runtime).candidates : LIST_LENGTH,
+        // With a model that ranks, the baseline fills its candidate pool (LLaRA's protocol: 20).
+        limit: llm && ranks?.ranks ? modelLimits(llm).candidates : LIST_LENGTH,
       });
       write({ type: "text", text: [missingNote(request, nouns), introText(request, base, nouns)].filter(Boolean).join(" "), state: "done" });
       const understood = summaryOf(request);
@@ -104,9 +107,6 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
       }
       await saveProgress();
 
-      const llm = "runtime" in model ? model.runtime : null;
-      // The model orders the cards only where it beat the baseline on held-out rows; it explains them either way.
-      const ranks = llm ? modelRanks(llm) : null;
       let modelFailure: string | null = null;
       let explanationFailure: string | null = null;
       const ranked = llm && ranks?.ranks
