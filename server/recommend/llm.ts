@@ -9,7 +9,8 @@ import type { BaselinePick, BaselineResult } from "./baseline";
 /**
  * The language-model side of a turn, and the one way from catalog entries to model rows: the
  * user's history as model rows (oldest first, the manifest's limit), more candidates from SASRec,
- * ranking by the LLM over a LLaRA hybrid prompt, and an explanation per chosen item, streamed.
+ * ranking by the LLM (the label head in one prefill, or a title-generation version's log-probabilities)
+ * where its validation allows, and an explanation per card, streamed.
  * Catalog items and model rows meet through items.json's external ids.
  */
 
