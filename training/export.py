@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import sys
 
 import numpy as np
@@ -686,6 +687,7 @@ def main():
     if not (args.run and args.out):
         ap.error("--run and --out are required")
     from training import llara, rank
+    building = os.path.normpath(args.out) + ".building"
     try:
         with open(os.path.join(args.run, "info.json")) as f:
             kind = json.load(f).get("kind", "llara")
@@ -694,10 +696,14 @@ def main():
             hybrid, tokenizer, sasrec, items, info, ranking = rank.load_for_export(args.run)
         else:
             hybrid, tokenizer, sasrec, items, info = llara.load_for_export(args.run)
-        export_version(args.out, hybrid, tokenizer, sasrec, items, info["domain"], args.version or os.path.basename(
+        # Written beside the target and swapped in at the end: a failed check leaves no half folder at --out.
+        shutil.rmtree(building, ignore_errors=True)
+        export_version(building, hybrid, tokenizer, sasrec, items, info["domain"], args.version or os.path.basename(
             os.path.normpath(args.out)), info["base"], metrics=info.get("metrics"), int8=not args.no_int8,
             require_int8_accuracy=True, ranking=ranking)
+        llara.replace_folder(building, os.path.normpath(args.out))
     except (ExportError, FileNotFoundError, ValueError) as e:
+        shutil.rmtree(building, ignore_errors=True)
         sys.exit(f"error: {e}")
     print(f"wrote {args.out}")
 
