@@ -29,6 +29,13 @@ export class PromptError extends Error {
   override name = "PromptError";
 }
 
+/** Refuses text that carries a special token of its own (it would shift slots or forge a chat turn). */
+export function assertPlainText(tokenizer: ModelFolder["tokenizer"], text: string, what: string): string {
+  const smuggled = tokenizer.specialTexts.find((t) => text.includes(t));
+  if (smuggled) throw new PromptError(`${what} contains the special token ${smuggled}`);
+  return text;
+}
+
 export function encodePrompt(model: ModelFolder, messages: readonly HybridMessage[], { addGenerationPrompt = true } = {}): PromptTokens {
   const { tokenizer, manifest } = model;
   const slotToken: Record<SlotKind, { token: string; id: number }> = {
@@ -44,9 +51,7 @@ export function encodePrompt(model: ModelFolder, messages: readonly HybridMessag
         if (typeof part === "string") {
           // Text must not carry special tokens of its own (a title or a user's message saying "[CansEmb]"
           // would shift every slot after it, or forge a chat turn).
-          const smuggled = tokenizer.specialTexts.find((t) => part.includes(t));
-          if (smuggled) throw new PromptError(`messages[${m}].content[${p}] contains the special token ${smuggled}`);
-          return part;
+          return assertPlainText(tokenizer, part, `messages[${m}].content[${p}]`);
         }
         if (part.slot !== "text" && (!Number.isInteger(part.row) || part.row < 1 || part.row > manifest.items.count)) {
           throw new PromptError(`messages[${m}].content[${p}]: item row ${part.row} is not in 1..${manifest.items.count}`);

@@ -10,7 +10,8 @@
  */
 import type { RankingSpec } from "./manifest";
 import type { ModelFolder } from "./model-folder";
-import { PromptError, type PromptTokens } from "./prompt";
+import { assertPlainText, PromptError, type PromptTokens } from "./prompt";
+import { dotWithItem } from "./sasrec";
 
 export interface LabelRankInput {
   /** Item rows the user interacted with, oldest first. */
@@ -51,10 +52,8 @@ export function logPopularity(folder: ModelFolder, row: number): number {
 /** The recommender's half of the fused score for each candidate. */
 export function recommenderScores(folder: ModelFolder, state: Float32Array, candidates: readonly number[]): { sasrec: number; logPopularity: number; score: number }[] {
   const { fusion } = rankingSpec(folder);
-  const dim = folder.manifest.dims.rec_dim;
   return candidates.map((row) => {
-    let sasrec = 0;
-    for (let d = 0; d < dim; d++) sasrec += state[d]! * folder.itemTable[row * dim + d]!;
+    const sasrec = dotWithItem(state, folder.itemTable, row);
     const logPop = logPopularity(folder, row);
     return { sasrec, logPopularity: logPop, score: fusion.sasrec * sasrec + fusion.log_popularity * logPop };
   });
@@ -88,11 +87,7 @@ export function labelPrompt(folder: ModelFolder, { history, candidates, request 
     ids.push(...tokens);
     for (let i = 0; i < tokens.length; i++) slotRows.push(0);
   };
-  const plain = (text: string, what: string) => {
-    const smuggled = tokenizer.specialTexts.find((t) => text.includes(t));
-    if (smuggled) throw new PromptError(`${what} contains the special token ${smuggled}`);
-    return text;
-  };
+  const plain = (text: string, what: string) => assertPlainText(tokenizer, text, what);
   const item = (row: number, slot: { id: number }) => {
     const entry = folder.items[row];
     if (entry === undefined) throw new PromptError(`item row ${row} is not in items.json`);

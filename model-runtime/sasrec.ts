@@ -22,6 +22,14 @@ export interface TopKOptions {
   signal?: AbortSignal;
 }
 
+/** SASRec's score of one item: user state · the item's row of the embedding table. */
+export function dotWithItem(state: Float32Array, table: Float32Array, row: number): number {
+  const dim = state.length;
+  let score = 0;
+  for (let d = 0; d < dim; d++) score += state[d]! * table[row * dim + d]!;
+  return score;
+}
+
 export class SasRec {
   private readonly maxLen: number;
   private readonly dim: number;
@@ -62,10 +70,7 @@ export class SasRec {
     const scored: Array<{ row: number; score: number }> = [];
     for (let row = 1; row <= this.count; row++) {
       if (exclude.has(row) || (options.filter && !options.filter(row))) continue;
-      let score = 0;
-      const base = row * this.dim;
-      for (let d = 0; d < this.dim; d++) score += state[d]! * table[base + d]!;
-      scored.push({ row, score });
+      scored.push({ row, score: dotWithItem(state, table, row) });
     }
     // Partial selection would be faster for 100k+ items; a sort of ~10k scores takes about a millisecond.
     scored.sort((a, b) => b.score - a.score);
