@@ -392,10 +392,13 @@ def setup(args, dev, for_training=True):
     recommender = Recommender(sasrec, ds.train, ds.num_items, [load_sasrec(f) for f in folds])
     lm, tok = build(args.base, item_table.shape[1], dev, args.hybrid, args.lora_layers)
     prompt = RankPrompt(tok, ds.domain, args.title_tokens)
-    # The recommender's mix, fitted on a sample of training rows (seconds), before the LLM sees anything.
-    fit_rows = random.Random(args.seed + 7).sample(ds.train, min(20000, len(ds.train)))
-    fit_targets = torch.tensor([r.candidates.index(r.target) for r in fit_rows])
-    mix = fit_mix(recommender.features(fit_rows), fit_targets)
+    # The recommender's mix, fitted on a sample of training rows (seconds), before the LLM sees anything;
+    # a trained run loads its own from the checkpoint.
+    mix = torch.zeros(2)
+    if for_training:
+        fit_rows = random.Random(args.seed + 7).sample(ds.train, min(20000, len(ds.train)))
+        fit_targets = torch.tensor([r.candidates.index(r.target) for r in fit_rows])
+        mix = fit_mix(recommender.features(fit_rows), fit_targets)
     ranker = FusedRanker(lm, prompt.label_ids, mix, args.beta_init).to(dev)
     return ds, recommender, item_table, ranker, prompt, tok
 
