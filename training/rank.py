@@ -66,6 +66,7 @@ lora_r, lora_alpha, lora_dropout = 8, 16, 0.05
 lora_targets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 lora_layers = 8  # text-only: LoRA on the top 8 layers
 hybrid = "off"  # off (text-only) | curriculum (LLaRA: text → hybrid over the run) | on
+head = "labels"  # labels: the 20 label logits at the answer position | items: one score read at each candidate's end
 order = "shuffled"  # candidate order in the prompt: shuffled (the dataset's) | retriever (recommender's, best first)
 title_tokens = 20  # a title is cut to this many tokens: 95 % of goodbooks titles (p95 19), all but 1 % elsewhere
 with_creator = True  # "title — author" where the dataset has creators (goodbooks): same author is a signal SASRec lacks
@@ -82,6 +83,7 @@ out_dir = "training/runs"
 # -----------------------------------------------------------------------------
 
 LABELS = [chr(ord("A") + i) for i in range(data.num_candidates)]
+SCORE_TOKEN = " yes"  # head "items": its logit at a candidate's last token is that candidate's score
 NOUNS = {"movie": ("movies", "movie"), "artist": ("music artists", "artist"), "book": ("books", "book")}
 
 
@@ -114,6 +116,14 @@ class RankPrompt:
         self.label_ids = label_token_ids(tokenizer)
         self.slot = {name: tokenizer.convert_tokens_to_ids(name) for name in prompts.SPECIAL_TOKENS}
 
+    @property
+    def score_id(self) -> int:
+        """Head "items": the token whose logit is a candidate's score."""
+        score = self.tok(SCORE_TOKEN, add_special_tokens=False)["input_ids"]
+        if len(score) != 1:
+            raise ValueError(f"score token {SCORE_TOKEN!r} is not a single token in this tokenizer ({score})")
+        return score[0]
+
     def enc(self, text: str) -> list[int]:
         return self.tok(text, add_special_tokens=False)["input_ids"]
 
@@ -124,8 +134,10 @@ class RankPrompt:
         return ids + self.enc(self.segments["creator_prefix"] + creator) if creator else ids
 
     def encode(self, history_titles, candidate_titles, hybrid: bool, request: str | None = None,
-               history_items=None, candidate_items=None):
-        """(input_ids, slot_items): slot_items[t] = the item row whose vector replaces token t, else 0."""
+               history_items=None, candidate_items=None, request_first: bool = False):
+        """(input_ids, slot_items, item_ends): slot_items[t] = the item row whose vector replaces token t,
+        else 0; item_ends[i] = the position of candidate i's last token (its closing label).
+        request_first puts the request line before the candidates, where each candidate can read it."""
         seg = self.segments
         ids = self.enc(seg["head"])
         slots = [0] * len(ids)
@@ -140,15 +152,19 @@ class RankPrompt:
         for i, t in enumerate(history_titles):
             add(self.enc(seg["history_item"].format(n=i + 1)) + self.title(t), prompts.HISTORY_SLOT,
                 history_items[i] if history_items else 0)
+        if request and request_first:
+            add(self.enc(seg["request_head"] + request))
         add(self.enc(seg["candidates_head"]))
+        item_ends = []
         for i, t in enumerate(candidate_titles):
             add(self.enc(seg["candidate_item"]) + self.title(t), prompts.CANDIDATE_SLOT,
                 candidate_items[i] if candidate_items else 0)
             add(self.enc(seg["candidate_label"].format(label=LABELS[i])))
-        if request:
+            item_ends.append(len(ids) - 1)
+        if request and not request_first:
             add(self.enc(seg["request_head"] + request))
         add(self.enc(seg["tail"]))
-        return ids, slots
+        return ids, slots, item_ends
 
 
 def label_token_ids(tokenizer) -> list[int]:
@@ -224,21 +240,29 @@ def fit_mix(features, targets, steps=300):
 
 
 class FusedRanker(nn.Module):
-    """fused_i = a·sasrec_i + b·logpop_i + β·llm_i; the LLM's label logits come from one forward pass."""
+    """fused_i = a·sasrec_i + b·logpop_i + β·llm_i; the LLM's 20 scores come from one forward pass:
+    head "labels" reads the 20 label logits at the answer position; head "items" reads one token's
+    logit (score_id) at each candidate's last token, where the candidate has just read the history
+    (and a request placed before the list) — one attention hop instead of label → answer's two."""
 
-    def __init__(self, hybrid_lm, label_ids, mix, beta=beta_init):
+    def __init__(self, hybrid_lm, label_ids, mix, beta=beta_init, head="labels", score_id=None):
         super().__init__()
-        self.lm = hybrid_lm
+        self.lm, self.head, self.score_id = hybrid_lm, head, score_id
         self.register_buffer("label_ids", torch.tensor(label_ids), persistent=False)
         self.mix = nn.Parameter(mix.clone().float())
         self.beta = nn.Parameter(torch.tensor(float(beta)))
 
     def llm_scores(self, batch, dev):
-        """[B, 20] label logits at the last position (prompts are left-padded, so it is position -1)."""
+        """[B, 20] in prompt order. Prompts are left-padded, so the answer position is -1 in every row."""
+        ends = batch["item_ends"]  # [B, 20] positions in the padded batch
+        keep = 1 if self.head == "labels" else ends.unique()
         out = self.lm(batch["input_ids"].to(dev), batch["rec_embeds"].to(dev), batch["rec_mask"].to(dev),
                       attention_mask=batch["attention_mask"].to(dev), position_ids=batch["position_ids"].to(dev),
-                      logits_to_keep=1)
-        return out.logits[:, -1].float()[:, self.label_ids]
+                      logits_to_keep=keep if self.head == "labels" else keep.to(dev))
+        if self.head == "labels":
+            return out.logits[:, -1].float()[:, self.label_ids]
+        where = torch.searchsorted(keep, ends).to(dev)  # each end's column among the kept positions
+        return out.logits[:, :, self.score_id].float().gather(1, where)
 
     def fuse(self, llm, features):
         return features @ self.mix + self.beta * llm
@@ -255,26 +279,28 @@ def prompt_rows(rows, features, mix, how):
 
 
 def collate(encoded, item_table, pad_id):
-    T = max(len(ids) for ids, _ in encoded)
+    T = max(len(ids) for ids, _, _ in encoded)
     B = len(encoded)
     ids = torch.full((B, T), pad_id, dtype=torch.long)
     attn = torch.zeros(B, T, dtype=torch.long)
     slots = torch.zeros(B, T, dtype=torch.long)
-    for b, (x, s) in enumerate(encoded):
+    ends = torch.zeros(B, data.num_candidates, dtype=torch.long)
+    for b, (x, s, e) in enumerate(encoded):
         ids[b, T - len(x):] = torch.tensor(x)
         attn[b, T - len(x):] = 1
         slots[b, T - len(x):] = torch.tensor(s)
+        ends[b] = torch.tensor(e) + (T - len(x))
     pos = (attn.cumsum(1) - 1).clamp(min=0)
     return {"input_ids": ids, "attention_mask": attn, "position_ids": pos, "rec_embeds": item_table[slots],
-            "rec_mask": slots != 0}
+            "rec_mask": slots != 0, "item_ends": ends}
 
 
-def make_batch(prompt, texts, rows, perms, item_table, hybrid_prompt, requests=None):
+def make_batch(prompt, texts, rows, perms, item_table, hybrid_prompt, requests=None, request_first=False):
     encoded = []
     for k, (r, perm) in enumerate(zip(rows, perms)):
         cands = [r.candidates[j] for j in perm]
         encoded.append(prompt.encode([texts[i] for i in r.history], [texts[c] for c in cands], hybrid_prompt,
-                                     requests[k] if requests else None, r.history, cands))
+                                     requests[k] if requests else None, r.history, cands, request_first))
     return collate(encoded, item_table, prompt.tok.pad_token_id)
 
 
@@ -337,7 +363,7 @@ def score_rows(ranker, prompt, ds, rows, features, item_table, dev, autocast, ho
     for s in tqdm(range(0, len(rows), batch_size), desc=desc, unit="batch", leave=False):
         idx = order[s:s + batch_size]
         batch = make_batch(prompt, ds.texts, [rows[i] for i in idx], [perms[i] for i in idx], item_table, hybrid_prompt,
-                           [requests[i] for i in idx] if requests else None)
+                           [requests[i] for i in idx] if requests else None, ranker.head == "items")
         with autocast():
             llm = ranker.llm_scores(batch, dev).cpu()
         for k, i in enumerate(idx):
@@ -399,7 +425,8 @@ def setup(args, dev, for_training=True):
         fit_rows = random.Random(args.seed + 7).sample(ds.train, min(20000, len(ds.train)))
         fit_targets = torch.tensor([r.candidates.index(r.target) for r in fit_rows])
         mix = fit_mix(recommender.features(fit_rows), fit_targets)
-    ranker = FusedRanker(lm, prompt.label_ids, mix, args.beta_init).to(dev)
+    ranker = FusedRanker(lm, prompt.label_ids, mix, args.beta_init, args.head,
+                         prompt.score_id if args.head == "items" else None).to(dev)
     return ds, recommender, item_table, ranker, prompt, tok
 
 
@@ -463,7 +490,7 @@ def train(args):
             "sasrec": os.path.abspath(args.sasrec or os.path.join(out_dir, f"sasrec-{args.dataset}", "model.pt")),
             "train_rows": len(rows), "epochs": args.epochs, "effective_batch": per_step, "total_steps": total,
             "lr": args.lr, "fusion_lr": args.fusion_lr, "aux_weight": args.aux_weight,
-            "request_share": args.request_share if ds.facts is not None else 0.0, "hybrid": args.hybrid, "order": args.order,
+            "request_share": args.request_share if ds.facts is not None else 0.0, "hybrid": args.hybrid, "head": args.head, "order": args.order,
             "title_tokens": args.title_tokens, "with_creator": args.with_creator and ds.creators is not None, "lora": {"r": lora_r, "alpha": lora_alpha, "dropout": lora_dropout,
             "targets": lora_targets, "layers": args.lora_layers if args.hybrid == "off" else "all"},
             "labels": LABELS, "device": args.device, "threads": args.threads, "autocast": precision}
@@ -489,7 +516,8 @@ def train(args):
             chunk = [rows[i] for i in idx]
             features = recommender.features(chunk)
             perms = prompt_rows(chunk, features, ranker.mix.data, args.order)
-            batch = make_batch(prompt, ds.texts, chunk, perms, item_table, hybrid_step, [lines[i] for i in idx])
+            batch = make_batch(prompt, ds.texts, chunk, perms, item_table, hybrid_step, [lines[i] for i in idx],
+                               args.head == "items")
             targets = torch.tensor([r.candidates.index(r.target) for r in chunk])
             with autocast():
                 llm_prompt_order = ranker.llm_scores(batch, dev)
@@ -540,7 +568,7 @@ def load_run(run, dev, data_dir=None, base_dir=None):
     layers = info["lora"]["layers"]
     base_dir, sasrec_path = run_paths(run, info, base_dir)
     args = argparse.Namespace(dataset=info["dataset"], data_dir=data_dir, base=base_dir, sasrec=sasrec_path,
-                              hybrid=info["hybrid"], order=info["order"], title_tokens=info["title_tokens"],
+                              hybrid=info["hybrid"], head=info.get("head", "labels"), order=info["order"], title_tokens=info["title_tokens"],
                               with_creator=info.get("with_creator", False), catalog=None,
                               lora_layers=lora_layers if layers == "all" else layers, beta_init=beta_init, seed=seed,
                               dtype="auto", device=dev.type)
@@ -654,6 +682,7 @@ def main():
     ap.add_argument("--fusion-lr", type=float, default=fusion_lr)
     ap.add_argument("--lora-layers", type=int, default=lora_layers)
     ap.add_argument("--hybrid", default=hybrid, choices=["off", "curriculum", "on"])
+    ap.add_argument("--head", default=head, choices=["labels", "items"])
     ap.add_argument("--order", default=order, choices=["shuffled", "retriever"])
     ap.add_argument("--title-tokens", type=int, default=title_tokens)
     ap.add_argument("--no-creator", dest="with_creator", action="store_false", help="titles only, even where the dataset has creators")

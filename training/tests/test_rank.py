@@ -42,7 +42,7 @@ def test_the_prompt_is_its_segments_tokenized_one_by_one_with_titles_cut_and_slo
     prompt = rank.RankPrompt(tok, "book", title_tokens=3)
     titles = helpers.titles(30)
     hist, cands = [3, 1, 2], list(range(4, 24))
-    ids, slots = prompt.encode([titles[i] for i in hist], [titles[c] for c in cands], True, "something funny", hist, cands)
+    ids, slots, ends = prompt.encode([titles[i] for i in hist], [titles[c] for c in cands], True, "something funny", hist, cands)
     enc = prompt.enc
     want = enc(prompt.segments["head"])
     for n, i in enumerate(hist):
@@ -54,11 +54,11 @@ def test_the_prompt_is_its_segments_tokenized_one_by_one_with_titles_cut_and_slo
     assert ids == want
     assert [s for s in slots if s] == hist + cands  # each slot carries its item, in order
     # A creator follows the cut title as its own segment.
-    with_author, _ = prompt.encode([(titles[3], "Ann Leckie")], [(titles[4], None)], False)
+    with_author, _, _ = prompt.encode([(titles[3], "Ann Leckie")], [(titles[4], None)], False)
     assert with_author[len(enc(prompt.segments["head"])):][:len(enc("\n1.")) + 3 + len(enc(" — Ann Leckie"))] == (
         enc("\n1.") + enc(" " + titles[3])[:3] + enc(" — Ann Leckie"))
     # Text-only: no slot tokens at all, and nothing else changes.
-    text_ids, text_slots = prompt.encode([titles[i] for i in hist], [titles[c] for c in cands], False, None, hist, cands)
+    text_ids, text_slots, _ = prompt.encode([titles[i] for i in hist], [titles[c] for c in cands], False, None, hist, cands)
     assert not any(text_slots) and tok.convert_tokens_to_ids("[CansEmb]") not in text_ids
 
 
@@ -119,7 +119,7 @@ def test_ranker_trains_with_cross_fitted_sasrec_resumes_and_evaluates_every_rank
                     "heads": 1, "model": "sasrec"}, runs / f"sasrec-app{name}" / "model.pt")
     args = argparse.Namespace(dataset=ds_dir, data_dir=None, base=base, sasrec=str(runs / "sasrec-app" / "model.pt"),
                               run=str(tmp_path / "rank"), train_samples=8, epochs=1, micro_batch=2, grad_accum=2, lr=1e-2,
-                              fusion_lr=1e-2, lora_layers=1, hybrid="curriculum", order="shuffled", title_tokens=4, with_creator=True,
+                              fusion_lr=1e-2, lora_layers=1, hybrid="curriculum", head="labels", order="shuffled", title_tokens=4, with_creator=True,
                               beta_init=0.5, aux_weight=0.5, request_share=0.0, catalog=None, eval_every=4, save_every=1, seed=0, threads=1, device="cpu", dtype="fp32",
                               splits="val")
     rank.train(args)
