@@ -150,7 +150,7 @@ async function modelRuntime(precision: Precision, threads: number): Promise<Row>
     threads,
     promptTokens: prompt.ids.length,
     ...stats,
-    file: path.join(args.model!, rt.folder.llm.spec.file),
+    file: path.join(args.model!, rt.folder.llm.kind === "whole" ? rt.folder.llm.spec.file : rt.folder.llm.spec.decoder),
     sample: rt.folder.tokenizer.decode(sample),
   });
 }
@@ -183,7 +183,7 @@ async function llamaCpp(file: string, threads: number, text: string): Promise<Ro
   });
 }
 
-async function transformersJs(dtype: Precision, threads: number, text: string): Promise<Row> {
+async function transformersJs(dtype: "fp32" | "int8", threads: number, text: string): Promise<Row> {
   const { AutoModelForCausalLM, AutoTokenizer, TextStreamer, env } = await import("@huggingface/transformers");
   env.allowRemoteModels = false;
   env.localModelPath = path.resolve(args.compare!);
@@ -280,7 +280,7 @@ async function child(kind: string, threads: number): Promise<unknown> {
   if (kind === "runtime") return modelRuntime(args.precision as Precision, threads);
   const text = readFileSync(args.prompt!, "utf8");
   if (kind === "llama") return llamaCpp(args.file!, threads, text);
-  return transformersJs(kind as Precision, threads, text);
+  return transformersJs(kind as "fp32" | "int8", threads, text);
 }
 
 async function main() {
@@ -290,7 +290,7 @@ async function main() {
   }
   // The text engines' prompt: the hybrid prompt's text with every slot token written as a plain word.
   const folder = await loadModelFolder(args.model!, { skipHashes: true });
-  const precisions = (args.precision ?? (folder.manifest.llm_int8 ? "fp32,int8" : "fp32")).split(",") as Precision[];
+  const precisions = (args.precision ?? ["fp32", folder.manifest.llm_int8 && "int8", folder.manifest.fused && "fused-int8"].filter(Boolean).join(",")).split(",") as Precision[];
   const hybrid = encodePrompt(folder, recommendationMessages(folder, promptRows()));
   const slots = folder.manifest.special_tokens;
   const text = hybrid.text.replaceAll(slots.history_slot.token, "ITEM").replaceAll(slots.candidate_slot.token, "ITEM");

@@ -5,6 +5,12 @@
  *
  * Cache layout (contract): past_key_values.{i}.key/.value float32 [batch, kv_heads, past, head_dim];
  * the graph returns present.{i}.* = past + this step's keys/values, which become the next past.
+ *
+ * Two kinds of graphs (model-folder.ts, LlmGraphs): one whole graph (llm.onnx / llm.int8.onnx), or the
+ * fused graphs cut in three — embed (the LLaRA splice) → decoder (GroupQueryAttention, MatMulNBits) →
+ * lm_head, run here only on the positions that need logits. GroupQueryAttention takes its positions
+ * from the attention mask, so the fused path accepts right padding only (the padded tail of a
+ * ranking batch, which causal attention keeps away from the real tokens) and no left padding.
  */
 import * as ort from "onnxruntime-node";
 import type { ModelFolder } from "./model-folder";
@@ -46,9 +52,15 @@ export class Decoder {
 
   constructor(readonly model: ModelFolder) {
     this.vocab = model.manifest.dims.vocab;
-    this.inputs = new Set(model.llm.session.inputNames);
-    this.allPositions = model.llm.spec.logits === "all_positions";
-    this.canChooseKept = this.inputs.has("num_logits_to_keep");
+    const llm = model.llm;
+    this.inputs = new Set(llm.kind === "whole" ? llm.session.inputNames : llm.decoder.inputNames);
+    this.allPositions = llm.kind === "whole" && llm.spec.logits === "all_positions";
+    this.canChooseKept = llm.kind === "fused" || this.inputs.has("num_logits_to_keep");
+  }
+
+  /** Rows of a batch may start at different positions (left padding): not with GroupQueryAttention. */
+  get leftPadding(): boolean {
+    return this.model.llm.kind === "whole";
   }
 
   /** Bytes of cache per sequence and token: what bounds batch sizes and concurrent requests. */
@@ -128,6 +140,11 @@ export class Decoder {
     feeds.rec_embeds = new ort.Tensor("float32", recEmbeds, [B, T, recDim]);
     feeds.rec_mask = new ort.Tensor("bool", recMask, [B, T]);
     feeds.attention_mask = new ort.Tensor("int64", mask, [B, P + T]);
+    if (this.model.llm.kind === "fused") {
+      // GroupQueryAttention takes several new tokens over a cache one row at a time (ranking's batches).
+      if (B > 1 && P > 0 && T > 1) return this.forwardRows(input);
+      return this.forwardFused(this.model.llm, feeds, input, B, T, P);
+    }
     if (this.inputs.has("position_ids")) feeds.position_ids = new ort.Tensor("int64", positions, [B, T]);
     if (this.canChooseKept) feeds.num_logits_to_keep = new ort.Tensor("int64", BigInt64Array.of(BigInt(input.logitsToKeep)), []);
     const layers = this.model.manifest.dims.layers;
@@ -143,5 +160,79 @@ export class Decoder {
     const tensors: ort.Tensor[] = [];
     for (let i = 0; i < layers; i++) tensors.push(out[`present.${i}.key`]!, out[`present.${i}.value`]!);
     return { logits: logits.data as Float32Array, kept, cache: { batch: B, length: P + T, tensors } };
+  }
+
+  /** Each row of the batch on its own (batch-1 slices of the cache), results joined back into one batch. */
+  private async forwardRows(input: ForwardInput): Promise<ForwardOutput> {
+    const B = input.ids.length;
+    const outs: ForwardOutput[] = [];
+    for (let b = 0; b < B; b++) {
+      const tensors = input.cache.tensors.map((t) => {
+        const [, h, p, d] = t.dims as number[];
+        const size = h! * p! * d!;
+        return new ort.Tensor("float32", (t.data as Float32Array).subarray(b * size, (b + 1) * size), [1, h!, p!, d!]);
+      });
+      outs.push(
+        await this.forward({
+          ids: [input.ids[b]!],
+          slotRows: input.slotRows && [input.slotRows[b]!],
+          attentionMask: input.attentionMask && [input.attentionMask[b]!],
+          cache: { batch: 1, length: input.cache.length, tensors },
+          logitsToKeep: input.logitsToKeep,
+        }),
+      );
+    }
+    const join = (parts: Float32Array[]) => {
+      const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of parts) all.set(p, (at += p.length) - p.length);
+      return all;
+    };
+    const tensors = outs[0]!.cache.tensors.map((t, i) => {
+      const [, h, p, d] = t.dims as number[];
+      return new ort.Tensor("float32", join(outs.map((o) => o.cache.tensors[i]!.data as Float32Array)), [B, h!, p!, d!]);
+    });
+    return { logits: join(outs.map((o) => o.logits)), kept: outs[0]!.kept, cache: { batch: B, length: outs[0]!.cache.length, tensors } };
+  }
+
+  private async forwardFused(
+    llm: Extract<ModelFolder["llm"], { kind: "fused" }>,
+    feeds: Record<string, ort.Tensor>,
+    input: ForwardInput,
+    B: number,
+    T: number,
+    P: number,
+  ): Promise<ForwardOutput> {
+    if (input.positions?.some((p) => p !== P)) throw new Error("the fused graph cannot run left-padded rows (positions come from the attention mask)");
+    input.attentionMask?.forEach((row) => {
+      // Zeros are allowed only on the new tokens' right: causal attention keeps them from the real ones.
+      const firstZero = row.indexOf(0);
+      if (firstZero >= 0 && (firstZero < P || row.slice(firstZero).some((v) => v !== 0))) {
+        throw new Error("the fused graph accepts right padding of the new tokens only");
+      }
+    });
+    const { layers, hidden } = this.model.manifest.dims;
+    const embedded = await llm.embed.run({ input_ids: feeds.input_ids!, rec_embeds: feeds.rec_embeds!, rec_mask: feeds.rec_mask! });
+    const decoderFeeds: Record<string, ort.Tensor> = {
+      inputs_embeds: embedded.inputs_embeds!,
+      attention_mask: new ort.Tensor("int64", new BigInt64Array(B * (P + T)).fill(1n), [B, P + T]),
+    };
+    for (let i = 0; i < layers; i++) {
+      decoderFeeds[`past_key_values.${i}.key`] = input.cache.tensors[2 * i]!;
+      decoderFeeds[`past_key_values.${i}.value`] = input.cache.tensors[2 * i + 1]!;
+    }
+    const out = await llm.decoder.run(decoderFeeds);
+    // Logits only for each row's last `kept` positions: the head is the largest MatMul of a step.
+    const kept = Math.min(input.logitsToKeep, T);
+    const states = out.hidden_states!.data as Float32Array;
+    const picked = new Float32Array(B * kept * hidden);
+    for (let b = 0; b < B; b++) {
+      const from = (b * T + T - kept) * hidden;
+      picked.set(states.subarray(from, from + kept * hidden), b * kept * hidden);
+    }
+    const head = await llm.head.run({ hidden: new ort.Tensor("float32", picked, [B * kept, hidden]) });
+    const tensors: ort.Tensor[] = [];
+    for (let i = 0; i < layers; i++) tensors.push(out[`present.${i}.key`]!, out[`present.${i}.value`]!);
+    return { logits: head.logits!.data as Float32Array, kept, cache: { batch: B, length: P + T, tensors } };
   }
 }

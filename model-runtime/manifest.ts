@@ -15,6 +15,14 @@ const llmGraph = z.object({
   logits: z.enum(["all_positions", "last"]),
 });
 
+/** The serving graphs cut in three (training/export_fast.py): the splice, the fused decoder body, the head. */
+const fusedGraphs = z.object({
+  embed: z.string().min(1),
+  decoder: z.string().min(1),
+  lm_head: z.string().min(1),
+  quantization: z.string().optional(),
+});
+
 const fileEntry = z.object({
   name: z
     .string()
@@ -89,6 +97,7 @@ export const manifestSchema = z.object({
   }),
   llm: llmGraph,
   llm_int8: llmGraph.nullable().optional(),
+  fused: fusedGraphs.nullable().optional(),
   sasrec: z.object({
     file: z.string().min(1),
     inputs: z.array(z.string()).min(1),
@@ -108,6 +117,7 @@ export const manifestSchema = z.object({
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type LlmGraphSpec = z.infer<typeof llmGraph>;
+export type FusedGraphsSpec = z.infer<typeof fusedGraphs>;
 export type RankingSpec = z.infer<typeof rankingSchema>;
 
 /** items.json: row index (1-based; row 0 of the embedding table is padding) → external id and title. */

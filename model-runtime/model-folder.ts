@@ -11,7 +11,7 @@ import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type * as ort from "onnxruntime-node";
-import { describeZodError, itemsFileSchema, manifestSchema, type ItemRow, type LlmGraphSpec, type Manifest } from "./manifest";
+import { describeZodError, itemsFileSchema, manifestSchema, type FusedGraphsSpec, type ItemRow, type LlmGraphSpec, type Manifest } from "./manifest";
 import { pickLogprobGraph } from "./onnx-graph";
 import { createSession, DeviceError, sessionConfigFromEnv, type SessionConfig } from "./session";
 import { RecoTokenizer } from "./tokenizer";
@@ -27,10 +27,24 @@ export class ModelFolderError extends Error {
   }
 }
 
-export type Precision = "fp32" | "int8";
+/** fp32: llm.onnx; int8: llm.int8.onnx; fused-int8: embed + decoder.int8 + lm_head.int8 (manifest "fused"). */
+export type Precision = "fp32" | "int8" | "fused-int8";
+const PRECISIONS: readonly Precision[] = ["fp32", "int8", "fused-int8"];
+
+/** The LLM as loaded: one whole graph (llm.onnx or llm.int8.onnx), or the fused graphs cut in three. */
+export type LlmGraphs =
+  | { kind: "whole"; precision: "fp32" | "int8"; session: ort.InferenceSession; spec: LlmGraphSpec }
+  | {
+      kind: "fused";
+      precision: "fused-int8";
+      embed: ort.InferenceSession;
+      decoder: ort.InferenceSession;
+      head: ort.InferenceSession;
+      spec: FusedGraphsSpec;
+    };
 
 export interface LoadOptions extends Partial<SessionConfig> {
-  /** Which LLM graph to serve: llm.onnx (fp32) or llm.int8.onnx. Default: RECO_PRECISION or fp32. */
+  /** Which LLM graphs to serve (see Precision). Default: RECO_PRECISION or fp32. */
   precision?: Precision;
   /** Skip the sha256 pass (sizes are still checked). Only for benchmarks on multi-GB folders. */
   skipHashes?: boolean;
@@ -41,7 +55,7 @@ export interface ModelFolder {
   dir: string;
   manifest: Manifest;
   tokenizer: RecoTokenizer;
-  llm: { session: ort.InferenceSession; spec: LlmGraphSpec; precision: Precision };
+  llm: LlmGraphs;
   sasrec: ort.InferenceSession;
   /** The runtime's own log-softmax-and-pick graph (onnx-graph.ts), on the same device and threads. */
   logprobs: ort.InferenceSession;
@@ -65,17 +79,29 @@ export async function loadModelFolder(dir: string, options: LoadOptions = {}): P
   const items = await loadItems(dir, manifest, fail);
 
   const precision = options.precision ?? precisionFromEnv();
-  const spec = precision === "int8" ? manifest.llm_int8 : manifest.llm;
-  if (!spec) return fail("manifest.json", `precision int8 asked for, but the manifest lists no llm_int8 graph`);
   const env = sessionConfigFromEnv();
   const config: SessionConfig = { device: options.device ?? env.device, threads: options.threads ?? env.threads };
-  const llm = await openSession(dir, spec.file, config, fail);
-  const opened: ort.InferenceSession[] = [llm];
+  const opened: ort.InferenceSession[] = [];
   const releaseAll = () => Promise.all(opened.map((s) => s.release())).then(() => undefined);
+  const open = async (file: string) => {
+    const session = await openSession(dir, file, config, fail);
+    opened.push(session);
+    return session;
+  };
+  let llm: LlmGraphs;
   let sasrec: ort.InferenceSession;
   let logprobs: ort.InferenceSession;
   try {
-    checkLlmGraph(manifest, spec, llm, (reason) => fail(spec.file, reason));
+    if (precision === "fused-int8") {
+      const spec = manifest.fused ?? fail("manifest.json", `precision fused-int8 asked for, but the manifest lists no fused graphs`);
+      llm = { kind: "fused", precision, spec, embed: await open(spec.embed), decoder: await open(spec.decoder), head: await open(spec.lm_head) };
+      checkFusedGraphs(manifest, llm, fail);
+    } else {
+      const spec = (precision === "int8" ? manifest.llm_int8 : manifest.llm) ??
+        fail("manifest.json", `precision int8 asked for, but the manifest lists no llm_int8 graph`);
+      llm = { kind: "whole", precision, spec, session: await open(spec.file) };
+      checkLlmGraph(manifest, spec, llm.session, (reason) => fail(spec.file, reason));
+    }
     sasrec = await openSession(dir, manifest.sasrec.file, config, fail);
     opened.push(sasrec);
     checkSasrecGraph(manifest, sasrec, (reason) => fail(manifest.sasrec.file, reason));
@@ -89,7 +115,7 @@ export async function loadModelFolder(dir: string, options: LoadOptions = {}): P
     dir,
     manifest,
     tokenizer,
-    llm: { session: llm, spec, precision },
+    llm,
     sasrec,
     logprobs,
     itemTable,
@@ -100,8 +126,8 @@ export async function loadModelFolder(dir: string, options: LoadOptions = {}): P
 
 function precisionFromEnv(): Precision {
   const p = process.env.RECO_PRECISION ?? "fp32";
-  if (p !== "fp32" && p !== "int8") throw new Error(`RECO_PRECISION must be "fp32" or "int8", not ${JSON.stringify(p)}`);
-  return p;
+  if (!PRECISIONS.includes(p as Precision)) throw new Error(`RECO_PRECISION must be one of ${PRECISIONS.join(", ")}, not ${JSON.stringify(p)}`);
+  return p as Precision;
 }
 
 type Fail = (file: string, reason: string) => never;
@@ -123,6 +149,7 @@ async function readManifest(dir: string, fail: Fail): Promise<Manifest> {
   const listed = new Set(m.files.map((f) => f.name));
   const needed = ["tokenizer.json", "tokenizer_config.json", m.llm.file, m.sasrec.file, m.items.file, m.items.embeddings];
   if (m.llm_int8) needed.push(m.llm_int8.file);
+  if (m.fused) needed.push(m.fused.embed, m.fused.decoder, m.fused.lm_head);
   for (const name of needed) if (!listed.has(name)) fail("manifest.json", `${name} is used but not listed in "files"`);
   return m;
 }
@@ -264,6 +291,36 @@ function checkLlmGraph(m: Manifest, spec: LlmGraphSpec, s: ort.InferenceSession,
   if (!logits || logits.length !== 3 || !dimMatches(logits[2], vocab)) fail(`logits has shape [${logits}], expected [batch, seq, ${vocab}]`);
   const rec = shapeOf(s, "rec_embeds", "input");
   if (!rec || rec.length !== 3 || !dimMatches(rec[2], rec_dim)) fail(`rec_embeds has shape [${rec}], expected [batch, seq, ${rec_dim}]`);
+}
+
+/** The three fused graphs fit each other and the manifest's dims (names as training/export_fast.py writes them). */
+function checkFusedGraphs(m: Manifest, g: Extract<LlmGraphs, { kind: "fused" }>, fail: Fail): void {
+  const { hidden, layers, kv_heads, head_dim, vocab, rec_dim } = m.dims;
+  const need = (s: ort.InferenceSession, file: string, side: "input" | "output", name: string, rank: number, last?: number) => {
+    const shape = shapeOf(s, name, side);
+    if (!shape) fail(file, `graph has no ${side} ${name}`);
+    if (shape!.length !== rank || (last !== undefined && !dimMatches(shape![rank - 1], last))) {
+      fail(file, `${name} has shape [${shape}], expected rank ${rank}${last === undefined ? "" : ` ending in ${last}`}`);
+    }
+  };
+  need(g.embed, g.spec.embed, "input", "input_ids", 2);
+  need(g.embed, g.spec.embed, "input", "rec_embeds", 3, rec_dim);
+  need(g.embed, g.spec.embed, "input", "rec_mask", 2);
+  need(g.embed, g.spec.embed, "output", "inputs_embeds", 3, hidden);
+  need(g.decoder, g.spec.decoder, "input", "inputs_embeds", 3, hidden);
+  need(g.decoder, g.spec.decoder, "input", "attention_mask", 2);
+  need(g.decoder, g.spec.decoder, "output", "hidden_states", 3, hidden);
+  for (let i = 0; i < layers; i++) {
+    for (const kind of ["key", "value"]) {
+      need(g.decoder, g.spec.decoder, "input", `past_key_values.${i}.${kind}`, 4, head_dim);
+      need(g.decoder, g.spec.decoder, "output", `present.${i}.${kind}`, 4, head_dim);
+      const shape = shapeOf(g.decoder, `past_key_values.${i}.${kind}`, "input")!;
+      if (!dimMatches(shape[1], kv_heads)) fail(g.spec.decoder, `past_key_values.${i}.${kind} has ${shape[1]} heads, manifest says ${kv_heads}`);
+    }
+  }
+  if (g.decoder.inputNames.includes(`past_key_values.${layers}.key`)) fail(g.spec.decoder, `graph has more than the manifest's ${layers} layers`);
+  need(g.head, g.spec.lm_head, "input", "hidden", 2, hidden);
+  need(g.head, g.spec.lm_head, "output", "logits", 2, vocab);
 }
 
 function checkSasrecGraph(m: Manifest, s: ort.InferenceSession, fail: (reason: string) => never): void {

@@ -56,7 +56,8 @@ export class ModelRuntime {
       throw new RangeError(`prefillChunkTokens must be a positive integer, got ${this.prefillChunkTokens}`);
     }
     this.sasrec = new SasRec(folder, this.scheduler);
-    const batching = options.batchDecode;
+    // Batched decoding left-pads rows of different lengths, which the fused graph cannot take: streams take turns.
+    const batching = this.decoder.leftPadding ? options.batchDecode : false;
     this.batcher = batching
       ? new DecodeBatcher(this.decoder, this.scheduler, (batching === true ? {} : batching).maxBatch, (batching === true ? {} : batching).maxWaitMs)
       : null;

@@ -36,7 +36,7 @@ import torch
 import torch.nn as nn
 from tqdm import tqdm
 
-from training import prompts
+from training import export_fast, prompts
 from training.base_model import save_tokenizer
 from training.prompts import Sample
 
@@ -432,7 +432,7 @@ def candidate_scores(hybrid, tokenizer, enc, rec, mask, sample, titles):
 
 
 def check_and_write_parity(out, hybrid, tokenizer, item_table, titles, sample, template, d, int8_path, sasrec_case,
-                           require_int8_accuracy=False):
+                           require_int8_accuracy=False, fused=False):
     """Run PyTorch and onnxruntime on a fixed hybrid prompt; fail if fp32 logits differ > tolerance, and, with
     require_int8_accuracy (real weights), if the int8 graph fails int8_failures."""
     user_text, enc, (ids, rec, mask) = parity_case(hybrid, tokenizer, item_table, titles, sample, template)
@@ -473,6 +473,21 @@ def check_and_write_parity(out, hybrid, tokenizer, item_table, titles, sample, t
         print(f"parity int8 vs fp32: {report['int8']}")
         if failures and require_int8_accuracy:
             raise ExportError(f"llm.int8.onnx is too far from fp32: {'; '.join(failures)} (--no-int8 leaves it out)")
+    fused_case = None
+    if fused:  # the fused graphs, held to the same acceptance criteria against fp32
+        f = export_fast.SplitDecoder(out, d)
+        f_full, _ = f.run(ids.numpy(), rec.numpy(), mask.numpy(), f.empty_past(), 0)
+        _, f_past = f.run(ids[:, :k].numpy(), rec[:, :k].numpy(), mask[:, :k].numpy(), f.empty_past(), 0)
+        f_tail, _ = f.run(ids[:, k:].numpy(), rec[:, k:].numpy(), mask[:, k:].numpy(), f_past, k)
+        vs_fp32 = compare_decoders(f, ort, ids.numpy(), rec.numpy(), mask.numpy(), stop_ids, greedy, scores)
+        failures = int8_failures(vs_fp32)
+        fused_case = {"logits_last_top20": top20(torch.from_numpy(f_full[-1])),
+                      "with_past_logits_last_top20": top20(torch.from_numpy(f_tail[-1])),
+                      "greedy_tokens": vs_fp32.pop("greedy_tokens"), "vs_fp32": vs_fp32, "failures": failures}
+        report["fused"] = {k: v for k, v in vs_fp32.items() if k != "candidate_logprobs"} | {"accepted": not failures}
+        print(f"parity fused int8 vs fp32: {report['fused']}")
+        if failures and require_int8_accuracy:
+            raise ExportError(f"the fused graphs are too far from fp32: {'; '.join(failures)} (--no-fused leaves them out)")
 
     parity = {
         "about": "Fixed hybrid prompt and PyTorch's outputs. rec_embeds[t] = item_embeddings row slot_items[t] where "
@@ -494,6 +509,7 @@ def check_and_write_parity(out, hybrid, tokenizer, item_table, titles, sample, t
                    "text": tokenizer.decode(greedy, skip_special_tokens=False)},
         "candidate_scores": scores,
         "int8": int8,
+        "fused": fused_case,
         "sasrec": sasrec_case,
         "measured": report,
     }
@@ -524,7 +540,7 @@ def special_tokens(tokenizer):
 
 
 def export_version(out, hybrid, tokenizer, sasrec, items, domain, version, base, metrics=None, parent=None,
-                   parity_sample=None, int8=True, require_int8_accuracy=False, ranking=None):
+                   parity_sample=None, int8=True, require_int8_accuracy=False, ranking=None, fused=True):
     """Write the whole folder. items: list of (external_id, title) for rows 1..N (row 0 = padding).
     require_int8_accuracy: fail when llm.int8.onnx does not pass int8_failures (meaningful on real weights only).
     ranking: a listwise label head (training.rank): {"prompt": RankPrompt, "manifest": its manifest section,
@@ -544,7 +560,8 @@ def export_version(out, hybrid, tokenizer, sasrec, items, domain, version, base,
         target = len(items)
         parity_sample = Sample(hist, prompts.sample_candidates(hist, target, len(items), rng), target)
     item_table = sasrec.item_emb.weight.detach().float().cpu()
-    steps = ["tokenizer", "llm.onnx", "sasrec.onnx", "items", "llm.int8.onnx", "parity", "manifest"]
+    steps = ["tokenizer", "llm.onnx", "sasrec.onnx", "items", "llm.int8.onnx", "fused graphs", "parity", "manifest"]
+    fused_spec = None
     bar = tqdm(steps, desc="export", unit="step")
     for step in bar:
         bar.set_postfix_str(step)
@@ -557,6 +574,12 @@ def export_version(out, hybrid, tokenizer, sasrec, items, domain, version, base,
             calibration = [[x.numpy() for x in parity_case(hybrid, tokenizer, item_table, titles, parity_sample, t)[2]]
                            for i, t in enumerate(prompts.TEMPLATES[domain]) if i != TEMPLATE_INDEX]
             quantize_int8(os.path.join(out, "llm.onnx"), os.path.join(out, "llm.int8.onnx"), d, calibration)
+        elif step == "fused graphs" and fused:
+            if export_fast.unsupported(d):
+                print(f"no fused graphs: {export_fast.unsupported(d)}")
+                fused = False
+            else:
+                fused_spec = export_fast.export(hybrid, tokenizer, out, d)
         elif step == "sasrec.onnx":
             export_sasrec(sasrec, os.path.join(out, "sasrec.onnx"))
         elif step == "items":
@@ -573,12 +596,12 @@ def export_version(out, hybrid, tokenizer, sasrec, items, domain, version, base,
             template = prompts.TEMPLATES[domain][TEMPLATE_INDEX]
             parity = check_and_write_parity(out, hybrid, tokenizer, item_table, titles, parity_sample, template, d,
                                             os.path.join(out, "llm.int8.onnx") if int8 else None, check_sasrec(out, sasrec),
-                                            require_int8_accuracy)
+                                            require_int8_accuracy, fused)
             if ranking:
                 parity["ranking"] = check_ranking_parity(out, hybrid, item_table, titles, parity_sample, d, ranking)
         elif step == "manifest":
             write_manifest(out, d, tokenizer, domain, version, base, metrics, parent, inputs, outputs, sasrec, len(items),
-                           int8, parity, ranking["manifest"] if ranking else None)
+                           int8, parity, ranking["manifest"] if ranking else None, fused_spec)
     return out
 
 
@@ -590,7 +613,7 @@ def check_ranking_parity(out, hybrid, item_table, titles, sample, d, ranking):
     for request in (None, "something funny, not too long"):
         creators = ranking.get("creators") or [None] * len(titles)
         texts = [(t, c) for t, c in zip(titles, creators)]
-        ids, slots = prompt.encode([texts[i] for i in sample.history], [texts[c] for c in sample.candidates],
+        ids, slots, _ = prompt.encode([texts[i] for i in sample.history], [texts[c] for c in sample.candidates],
                                    ranking["hybrid"], request, sample.history, sample.candidates)
         x = torch.tensor([ids])
         rows = torch.tensor([slots])
@@ -601,8 +624,13 @@ def check_ranking_parity(out, hybrid, item_table, titles, sample, d, ranking):
         err = float(np.abs(got[-1][label_ids] - want.numpy()).max())
         if err > tolerance:
             raise ExportError(f"label head: onnxruntime's label logits differ from PyTorch's by {err}")
-        cases.append({"request": request, "input_ids": ids, "slot_items": slots,
-                      "label_logits": [round(float(v), 5) for v in want], "max_abs_diff": err})
+        case = {"request": request, "input_ids": ids, "slot_items": slots,
+                "label_logits": [round(float(v), 5) for v in want], "max_abs_diff": err}
+        if os.path.isfile(os.path.join(out, export_fast.DECODER)):  # the runtime's reference for the fused graphs
+            f = export_fast.SplitDecoder(out, d)
+            f_got, _ = f.run(x.numpy(), item_table[rows].numpy(), (rows != 0).numpy(), f.empty_past(), 0)
+            case["fused_label_logits"] = [round(float(v), 5) for v in f_got[-1][label_ids]]
+        cases.append(case)
     with open(os.path.join(out, "parity.json")) as f:
         parity = json.load(f)
     parity["ranking"] = {"history": sample.history, "candidates": sample.candidates, "cases": cases}
@@ -619,7 +647,7 @@ def graph_io(path):
 
 
 def write_manifest(out, d, tokenizer, domain, version, base, metrics, parent, inputs, outputs, sasrec, num_items, int8,
-                   parity, ranking=None):
+                   parity, ranking=None, fused=None):
     g_in, g_out = graph_io(os.path.join(out, "llm.onnx"))
     files = []
     for name in sorted(os.listdir(out)):
@@ -652,6 +680,8 @@ def write_manifest(out, d, tokenizer, domain, version, base, metrics, parent, in
                                      f"of the {', '.join(int8_modules)} MatMuls after SmoothQuant (alpha "
                                      f"{int8_smooth_alpha}) folded into the RMSNorm weights; down_proj, the projector "
                                      f"and lm_head stay fp32", **llm_io} if int8 else None,
+        # The same decoder cut in three for serving (training/export_fast.py); absent when exported with --no-fused.
+        "fused": fused,
         "sasrec": {"file": "sasrec.onnx", "inputs": ["item_seq"], "outputs": ["user_state"], "max_len": sasrec.max_len,
                    "padding": "left, row 0", "score": "user_state · item_embeddings[row]"},
         "items": {"file": "items.json", "embeddings": "item_embeddings.f32", "count": num_items,
@@ -676,6 +706,7 @@ def main():
     ap.add_argument("--int8-file", help="with --compare-int8: another quantized graph of the same llm.onnx")
     ap.add_argument("--version", default=None)
     ap.add_argument("--no-int8", action="store_true")
+    ap.add_argument("--no-fused", action="store_true", help="leave out the fused serving graphs (training/export_fast.py)")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -700,7 +731,7 @@ def main():
         shutil.rmtree(building, ignore_errors=True)
         export_version(building, hybrid, tokenizer, sasrec, items, info["domain"], args.version or os.path.basename(
             os.path.normpath(args.out)), info["base"], metrics=info.get("metrics"), int8=not args.no_int8,
-            require_int8_accuracy=True, ranking=ranking)
+            require_int8_accuracy=True, ranking=ranking, fused=not args.no_fused)
         llara.replace_folder(building, os.path.normpath(args.out))
     except (ExportError, FileNotFoundError, ValueError) as e:
         shutil.rmtree(building, ignore_errors=True)

@@ -23,6 +23,16 @@ const paritySchema = z.object({
   greedy: z.object({ steps: z.number(), stop_ids: z.array(z.number()), tokens: z.array(z.number()) }),
   candidate_scores: z.array(z.object({ row: z.number(), title: z.string(), answer_ids: z.array(z.number()), logprob: z.number() })),
   int8: z.object({ logits_last_top20: top20, greedy_tokens: z.array(z.number()) }).nullable(),
+  /** The fused graphs' own outputs in onnxruntime-python (training/export_fast.py's SplitDecoder). */
+  fused: z
+    .object({
+      logits_last_top20: top20,
+      with_past_logits_last_top20: top20,
+      greedy_tokens: z.array(z.number()),
+      vs_fp32: z.object({ candidate_logprobs: z.array(z.number()) }),
+    })
+    .nullable()
+    .optional(),
   sasrec: z.object({ item_seq: z.array(z.array(z.number())), user_state: z.array(z.array(z.number())) }),
 });
 export type Parity = z.infer<typeof paritySchema>;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labelPrompt, ModelFolderError, ModelRuntime } from "@/model-runtime";
 import { FIXTURE, rehash } from "./fixture";
 
-type RankingCase = { request: string | null; input_ids: number[]; slot_items: number[]; label_logits: number[] };
+type RankingCase = { request: string | null; input_ids: number[]; slot_items: number[]; label_logits: number[]; fused_label_logits: number[] };
 const parity = JSON.parse(readFileSync(path.join(FIXTURE, "parity.json"), "utf8")) as {
   tolerance: number;
   ranking: { history: number[]; candidates: number[]; cases: RankingCase[] };
@@ -41,6 +41,18 @@ describe("the label head", () => {
       for (const s of scores) expect(s.score).toBeCloseTo(fusion.sasrec * s.sasrec + fusion.log_popularity * s.logPopularity + fusion.beta * s.llm, 5);
       expect(scores.map((s) => s.score)).toEqual([...scores.map((s) => s.score)].sort((a, b) => b - a));
       expect(scores.reduce((sum, s) => sum + s.probability, 0)).toBeCloseTo(1, 6);
+    }
+  });
+
+  it("scores the same on the fused graphs as onnxruntime-python does (their own reference)", async () => {
+    const fused = await ModelRuntime.load(FIXTURE, { precision: "fused-int8" });
+    try {
+      for (const c of parity.ranking.cases) {
+        const scores = await fused.rankByLabels({ history: parity.ranking.history, candidates: parity.ranking.candidates, request: c.request ?? undefined });
+        for (const s of scores) expect(Math.abs(s.llm - c.fused_label_logits[s.index]!)).toBeLessThan(parity.tolerance);
+      }
+    } finally {
+      await fused.retire();
     }
   });
 
