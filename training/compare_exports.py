@@ -199,17 +199,25 @@ def main():
                          reduce_range=True, op_types_to_quantize=["MatMul"])
         os.replace(int8_path + ".part", int8_path)
 
-    files = [args.gguf, q8_path, fp32_path, int8_path]
+    # Each entry: the file a row names, and the graphs one decode step runs through.
+    files = [(f, [f]) for f in (args.gguf, q8_path, fp32_path, int8_path)]
     if args.model:
         with open(os.path.join(args.model, "manifest.json")) as fh:
             manifest = json.load(fh)
-        files += [os.path.join(args.model, manifest[k]["file"]) for k in ("llm", "llm_int8") if manifest.get(k)]
+        for k in ("llm", "llm_int8"):
+            if manifest.get(k):
+                f = os.path.join(args.model, manifest[k]["file"])
+                files.append((f, [f]))
+        if manifest.get("fused"):  # counted together, under the decoder's file name (what bench/compare's row names)
+            fused = manifest["fused"]
+            files.append((os.path.join(args.model, fused["decoder"]),
+                          [os.path.join(args.model, fused[k]) for k in ("embed", "decoder", "lm_head")]))
     table_path = os.path.join(args.out, "decode_bytes.json")
     table = json.load(open(table_path)) if os.path.isfile(table_path) else {}
-    for f in tqdm(files, desc="decode bytes"):
+    for f, graphs in tqdm(files, desc="decode bytes"):
         key = os.path.abspath(f)
         if table.get(key, {}).get("file_bytes") != os.path.getsize(f):
-            count = gguf_decode_bytes(f) if f.endswith(".gguf") else onnx_decode_bytes(f)
+            count = sum(gguf_decode_bytes(g) if g.endswith(".gguf") else onnx_decode_bytes(g) for g in graphs)
             table[key] = {"file_bytes": os.path.getsize(f), "decode_bytes": count}
     with open(table_path, "w") as fh:
         json.dump(table, fh, indent=2)
