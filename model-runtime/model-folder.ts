@@ -83,8 +83,8 @@ export async function loadModelFolder(dir: string, options: LoadOptions = {}): P
   const config: SessionConfig = { device: options.device ?? env.device, threads: options.threads ?? env.threads };
   const opened: ort.InferenceSession[] = [];
   const releaseAll = () => Promise.all(opened.map((s) => s.release())).then(() => undefined);
-  const open = async (file: string) => {
-    const session = await openSession(dir, file, config, fail);
+  const open = async (file: string, own: SessionConfig = config) => {
+    const session = await openSession(dir, file, own, fail);
     opened.push(session);
     return session;
   };
@@ -94,7 +94,10 @@ export async function loadModelFolder(dir: string, options: LoadOptions = {}): P
   try {
     if (precision === "fused-int8") {
       const spec = manifest.fused ?? fail("manifest.json", `precision fused-int8 asked for, but the manifest lists no fused graphs`);
-      llm = { kind: "fused", precision, spec, embed: await open(spec.embed), decoder: await open(spec.decoder), head: await open(spec.lm_head) };
+      // The splice and the head run between decoder passes on one thread each: a second thread pool per
+      // session would spin on the cores the decoder's pool needs (2 threads: decode fell from 58 to 28 tokens/s).
+      const single = { ...config, threads: 1 };
+      llm = { kind: "fused", precision, spec, embed: await open(spec.embed, single), decoder: await open(spec.decoder), head: await open(spec.lm_head, single) };
       checkFusedGraphs(manifest, llm, fail);
     } else {
       const spec = (precision === "int8" ? manifest.llm_int8 : manifest.llm) ??
