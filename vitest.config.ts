@@ -11,7 +11,8 @@ export default defineConfig({
     // Database tests migrate and clone real databases; the default 5 s is tight on 2 shared cores.
     testTimeout: 30_000,
     // No language model unless a test names one (a built models/demo would otherwise serve every turn).
-    env: { RECO_MODEL_DIR: "off" },
+    // fp32 unless a test names a precision: its logits are PyTorch's within 1e-3 (the app's default, auto, serves the fused graphs).
+    env: { RECO_MODEL_DIR: "off", RECO_PRECISION: "fp32" },
     hookTimeout: 60_000,
   },
 });

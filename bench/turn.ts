@@ -6,7 +6,7 @@
  *   npm run bench:turn -- --model models/demo            with a model version folder
  *   npm run bench:turn -- --model tests/fixtures/tiny-model   the tiny random-weight test model
  *   options: --turns N (per row, default 16)  --databases sqlite,postgres  --no-baseline
- *   RECO_PRECISION=int8 and RECO_THREADS apply to the model as in the app.
+ *   RECO_PRECISION (auto, fp32, int8, fused-int8) and RECO_THREADS apply to the model as in the app.
  *
  * Turns run in-process (server/recommend/turn.ts through a real AI SDK UI message stream), so the
  * numbers are the server's work per chat without HTTP. Prints a Markdown table.
@@ -76,7 +76,7 @@ async function benchDatabase(database: string, url: string, recommenders: (strin
           const batch = Array.from({ length: concurrency }, (_, i) => QUERIES[(started + i) % QUERIES.length]!);
           timings.push(...(await Promise.all(batch.map((q) => timedTurn(db, q)))));
         }
-        const label = model ? `model ${model} (${process.env.RECO_PRECISION ?? "fp32"})` : "baseline";
+        const label = model ? `model ${model} (${process.env.RECO_PRECISION ?? "auto"})` : "baseline";
         rows.push({ database, recommender: label, concurrency, timings });
         console.error(`${database} · ${model ?? "baseline"} · ${concurrency} concurrent: done`);
       }

@@ -44,8 +44,9 @@ export type LlmGraphs =
     };
 
 export interface LoadOptions extends Partial<SessionConfig> {
-  /** Which LLM graphs to serve (see Precision). Default: RECO_PRECISION or fp32. */
-  precision?: Precision;
+  /** Which LLM graphs to serve (see Precision). Default: RECO_PRECISION, else "auto": the fused graphs
+   *  when the folder has them (export accepted them against fp32), otherwise llm.onnx. */
+  precision?: Precision | "auto";
   /** Skip the sha256 pass (sizes are still checked). Only for benchmarks on multi-GB folders. */
   skipHashes?: boolean;
 }
@@ -78,7 +79,8 @@ export async function loadModelFolder(dir: string, options: LoadOptions = {}): P
   const itemTable = await loadItemTable(dir, manifest, fail);
   const items = await loadItems(dir, manifest, fail);
 
-  const precision = options.precision ?? precisionFromEnv();
+  const asked = options.precision ?? precisionFromEnv();
+  const precision: Precision = asked !== "auto" ? asked : manifest.fused ? "fused-int8" : "fp32";
   const env = sessionConfigFromEnv();
   const config: SessionConfig = { device: options.device ?? env.device, threads: options.threads ?? env.threads };
   const opened: ort.InferenceSession[] = [];
@@ -127,10 +129,12 @@ export async function loadModelFolder(dir: string, options: LoadOptions = {}): P
   };
 }
 
-function precisionFromEnv(): Precision {
-  const p = process.env.RECO_PRECISION ?? "fp32";
-  if (!PRECISIONS.includes(p as Precision)) throw new Error(`RECO_PRECISION must be one of ${PRECISIONS.join(", ")}, not ${JSON.stringify(p)}`);
-  return p as Precision;
+function precisionFromEnv(): Precision | "auto" {
+  const p = process.env.RECO_PRECISION ?? "auto";
+  if (p !== "auto" && !PRECISIONS.includes(p as Precision)) {
+    throw new Error(`RECO_PRECISION must be auto or one of ${PRECISIONS.join(", ")}, not ${JSON.stringify(p)}`);
+  }
+  return p as Precision | "auto";
 }
 
 type Fail = (file: string, reason: string) => never;

@@ -86,7 +86,9 @@ def is_up_to_date(parts=parts_dir, out=out_dir) -> bool:
         with open(os.path.join(parts, "info.json")) as f:
             want = json.load(f)["version"]
         with open(os.path.join(out, "manifest.json")) as f:
-            return json.load(f)["version"] == want
+            manifest = json.load(f)
+        # A folder exported before the fused serving graphs existed is rebuilt to get them.
+        return manifest["version"] == want and bool(manifest.get("fused"))
     except (OSError, KeyError, json.JSONDecodeError):
         return False
 
