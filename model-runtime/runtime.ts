@@ -9,6 +9,7 @@ import { DecodeBatcher } from "./batcher";
 import { Decoder, type KvCache } from "./llm";
 import { loadModelFolder, type LoadOptions, type ModelFolder } from "./model-folder";
 import { encodePrompt, recommendationMessages, type HybridMessage, type PromptTokens } from "./prompt";
+import { PrefixCache } from "./prefix-cache";
 import { FairScheduler, type SchedulerOptions } from "./queue";
 import { fuseScores, labelPrompt, recommenderScores, shownOrder, type LabelRankInput, type LabelScore } from "./rank";
 import { SasRec, type ScoredItem, type TopKOptions } from "./sasrec";
@@ -29,6 +30,11 @@ export interface RuntimeOptions extends LoadOptions {
    * tokens are no longer bit-for-bit those it would get alone. Off by default.
    */
   batchDecode?: boolean | { maxBatch?: number; maxWaitMs?: number };
+  /**
+   * Prompts whose KV cache is kept for reuse by a later prompt with the same beginning (prefix-cache.ts;
+   * default 4; 0 = off). Always off for llm.int8.onnx, whose numbers depend on how a prompt is cut.
+   */
+  prefixCacheEntries?: number;
 }
 
 export type PromptInput = readonly HybridMessage[] | PromptTokens;
@@ -40,6 +46,7 @@ export class ModelRuntime {
   readonly maxContextTokens: number;
   readonly prefillChunkTokens: number;
   readonly batcher: DecodeBatcher | null;
+  readonly prefixCache: PrefixCache | null;
   private inUse = 0;
   private retired = false;
   private released: Promise<void> | null = null;
@@ -56,6 +63,8 @@ export class ModelRuntime {
       throw new RangeError(`prefillChunkTokens must be a positive integer, got ${this.prefillChunkTokens}`);
     }
     this.sasrec = new SasRec(folder, this.scheduler);
+    const entries = folder.llm.precision === "int8" ? 0 : (options.prefixCacheEntries ?? 4);
+    this.prefixCache = entries > 0 ? new PrefixCache(entries) : null;
     // Batched decoding left-pads rows of different lengths, which the fused graph cannot take: streams take turns.
     const batching = this.decoder.leftPadding ? options.batchDecode : false;
     this.batcher = batching
@@ -81,15 +90,17 @@ export class ModelRuntime {
   }
 
   /**
-   * Runs the prompt through the model: its KV cache and the next token's logits. Chunked (see
-   * prefillChunkTokens); callers hold a request place already.
+   * Runs the prompt through the model: its KV cache and the next token's logits. Starts from the
+   * longest cached prefix (prefixCache), then chunked (see prefillChunkTokens); callers hold a
+   * request place already.
    */
   async prefill(prompt: PromptTokens, signal?: AbortSignal): Promise<{ cache: KvCache; last: Float32Array }> {
     const { decoder, scheduler } = this;
     const n = this.prefillChunkTokens;
-    let cache = decoder.emptyCache(1);
+    const hit = this.prefixCache?.lookup(prompt);
+    let cache = hit?.cache ?? decoder.emptyCache(1);
     let last: Float32Array | undefined;
-    for (let start = 0; start < prompt.ids.length; start += n) {
+    for (let start = hit?.length ?? 0; start < prompt.ids.length; start += n) {
       const past = cache;
       const out = await scheduler.step(signal, () =>
         decoder.forward({ ids: [prompt.ids.slice(start, start + n)], slotRows: [prompt.slotRows.slice(start, start + n)], cache: past, logitsToKeep: 1 }),
@@ -98,6 +109,7 @@ export class ModelRuntime {
       last = out.logits.slice((out.kept - 1) * decoder.vocab, out.kept * decoder.vocab);
     }
     if (!last) throw new RangeError("empty prompt");
+    this.prefixCache?.remember(prompt, cache);
     return { cache, last };
   }
 
