@@ -34,12 +34,14 @@ export interface ForwardInput {
   positions?: readonly number[];
   /** How many last positions need logits (1 while decoding). The graph may return more. */
   logitsToKeep: number;
+  /** Batch 1 only: logits at exactly these positions of the fed tokens, in this order (the item head). */
+  logitsAt?: readonly number[];
 }
 
 export interface ForwardOutput {
   /** [batch, kept, vocab] row-major. */
   logits: Float32Array;
-  /** Positions with logits: the last `kept` of the T fed. */
+  /** Positions with logits: the last `kept` of the T fed (or `logitsAt`'s, when given). */
   kept: number;
   cache: KvCache;
 }
@@ -153,13 +155,24 @@ export class Decoder {
       feeds[`past_key_values.${i}.value`] = cache.tensors[2 * i + 1]!;
     }
 
+    if (input.logitsAt && this.canChooseKept) feeds.num_logits_to_keep = new ort.Tensor("int64", BigInt64Array.of(BigInt(T - Math.min(...input.logitsAt))), []);
     const out = await this.model.llm.session.run(feeds);
     const logits = out.logits;
     if (!logits) throw new Error("the graph returned no logits");
     const kept = logits.dims[1]!;
     const tensors: ort.Tensor[] = [];
     for (let i = 0; i < layers; i++) tensors.push(out[`present.${i}.key`]!, out[`present.${i}.value`]!);
-    return { logits: logits.data as Float32Array, kept, cache: { batch: B, length: P + T, tensors } };
+    const present = { batch: B, length: P + T, tensors };
+    if (input.logitsAt) {
+      // The graph returned the last `kept` positions; take the asked ones.
+      const V = this.vocab;
+      const rows = input.logitsAt.map((p) => p - (T - kept));
+      if (B !== 1 || rows.some((r) => r < 0 || r >= kept)) throw new Error("logitsAt needs batch 1 and positions the graph returns logits for");
+      const picked = new Float32Array(rows.length * V);
+      rows.forEach((r, k) => picked.set((logits.data as Float32Array).subarray(r * V, (r + 1) * V), k * V));
+      return { logits: picked, kept: rows.length, cache: present };
+    }
+    return { logits: logits.data as Float32Array, kept, cache: present };
   }
 
   /** Each row of the batch on its own (batch-1 slices of the cache), results joined back into one batch. */
@@ -222,13 +235,14 @@ export class Decoder {
       decoderFeeds[`past_key_values.${i}.value`] = input.cache.tensors[2 * i + 1]!;
     }
     const out = await llm.decoder.run(decoderFeeds);
-    // Logits only for each row's last `kept` positions: the head is the largest MatMul of a step.
-    const kept = Math.min(input.logitsToKeep, T);
+    // Logits only where asked (logitsAt) or for each row's last `kept` positions: the head is the largest MatMul of a step.
     const states = out.hidden_states!.data as Float32Array;
+    const rows = input.logitsAt ?? Array.from({ length: Math.min(input.logitsToKeep, T) }, (_, k) => T - Math.min(input.logitsToKeep, T) + k);
+    if (input.logitsAt && (B !== 1 || rows.some((r) => r < 0 || r >= T))) throw new Error("logitsAt needs batch 1 and positions among the fed tokens");
+    const kept = rows.length;
     const picked = new Float32Array(B * kept * hidden);
     for (let b = 0; b < B; b++) {
-      const from = (b * T + T - kept) * hidden;
-      picked.set(states.subarray(from, from + kept * hidden), b * kept * hidden);
+      rows.forEach((r, k) => picked.set(states.subarray((b * T + r) * hidden, (b * T + r + 1) * hidden), (b * kept + k) * hidden));
     }
     const head = await llm.head.run({ hidden: new ort.Tensor("float32", picked, [B * kept, hidden]) });
     const tensors: ort.Tensor[] = [];

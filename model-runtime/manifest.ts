@@ -32,9 +32,15 @@ const fileEntry = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/, "64 lower-case hex digits"),
 });
 
-/** The listwise label head (training/rank.py): one prefill scores every candidate; see docs/MODEL_FOLDER.md. */
+/**
+ * The listwise ranking head (training/rank.py): one prefill scores every candidate; see docs/MODEL_FOLDER.md.
+ * label_head: the label tokens' logits at the last position; item_head: the logit of `score_id` at each
+ * candidate's last token (its closing label), with the request line before the candidates.
+ */
 const rankingSchema = z.object({
-  kind: z.literal("label_head"),
+  kind: z.enum(["label_head", "item_head"]),
+  score_id: z.number().int().nonnegative().optional(),
+  request_first: z.boolean().default(false),
   labels: z.array(z.string().min(1)).min(2),
   label_ids: z.array(z.number().int().nonnegative()).min(2),
   segments: z.object({
@@ -59,7 +65,9 @@ const rankingSchema = z.object({
     .object({ split: z.string(), rows: z.number().int().positive(), fusion_hr1: z.number(), baseline: z.string(), baseline_hr1: z.number() })
     .nullable()
     .optional(),
-}).refine((r) => r.labels.length === r.label_ids.length, "labels and label_ids differ in length");
+})
+  .refine((r) => r.labels.length === r.label_ids.length, "labels and label_ids differ in length")
+  .refine((r) => r.kind !== "item_head" || r.score_id !== undefined, "an item_head needs score_id");
 
 export const manifestSchema = z.object({
   format: z.literal("reco-model-version/1"),

@@ -1,7 +1,9 @@
 /**
- * The listwise label head (training/rank.py): the history and up to 20 candidates, each followed by
- * its label — "Dune — Frank Herbert (A)" — in one prompt, ONE prefill, and the logits of the label
- * tokens ("A" … "T") at the last position are the LLM's scores. They correct the recommender, never replace it:
+ * The listwise ranking head (training/rank.py): the history and up to 20 candidates, each followed by
+ * its label — "Dune — Frank Herbert (A)" — in one prompt and ONE prefill. The LLM's scores are the
+ * logits of the label tokens ("A" … "T") at the last position (label_head), or the logit of one score
+ * token read at each candidate's closing label (item_head: the candidate has just read the history and
+ * the request, which then comes before the list). They correct the recommender, never replace it:
  *
  *   score_i = a · SASRec_i + b · ln(1 + popularity_i) + β · label_logit_i      (a, b, β: manifest.ranking.fusion)
  *
@@ -72,8 +74,13 @@ function encodeCached(folder: ModelFolder, text: string): number[] {
   return ids;
 }
 
+/** The ranking prompt's tokens, and where each shown candidate ends (its closing label's last token). */
+export interface RankingPrompt extends PromptTokens {
+  itemEnds: number[];
+}
+
 /** Token ids and slot rows of the ranking prompt; `order[k]` is the input index shown under label k. */
-export function labelPrompt(folder: ModelFolder, { history, candidates, request }: Omit<LabelRankInput, "signal">, order?: readonly number[]): PromptTokens {
+export function labelPrompt(folder: ModelFolder, { history, candidates, request }: Omit<LabelRankInput, "signal">, order?: readonly number[]): RankingPrompt {
   const spec = rankingSpec(folder);
   const { tokenizer, manifest } = folder;
   if (candidates.length < 1 || candidates.length > spec.labels.length) {
@@ -103,31 +110,42 @@ export function labelPrompt(folder: ModelFolder, { history, candidates, request 
     push(encodeCached(folder, seg.history_item.replace("{n}", String(i + 1))));
     item(row, manifest.special_tokens.history_slot);
   });
+  const requestLine = () => {
+    if (request?.trim()) push(tokenizer.encode(seg.request_head + plain(request.trim(), "the request")));
+  };
+  if (spec.request_first) requestLine();
   push(encodeCached(folder, seg.candidates_head));
+  const itemEnds: number[] = [];
   shown.forEach((index, k) => {
     push(encodeCached(folder, seg.candidate_item));
     item(candidates[index]!, manifest.special_tokens.candidate_slot);
     push(encodeCached(folder, seg.candidate_label.replace("{label}", spec.labels[k]!)));
+    itemEnds.push(ids.length - 1);
   });
-  if (request?.trim()) push(tokenizer.encode(seg.request_head + plain(request.trim(), "the request")));
+  if (!spec.request_first) requestLine();
   push(encodeCached(folder, seg.tail));
-  return { ids, slotRows, text: tokenizer.decode(ids, { skipSpecial: false }) };
+  return { ids, slotRows, text: tokenizer.decode(ids, { skipSpecial: false }), itemEnds };
 }
 
-/**
- * Fuses the label logits (read off the last position's logits, in label order) with the recommender's
- * scores: candidates best first.
- */
+/** The LLM's score of each shown candidate (label order) from the logits the head reads. */
+export function headScores(folder: ModelFolder, logits: Float32Array, shown: number): number[] {
+  const spec = rankingSpec(folder);
+  const V = folder.manifest.dims.vocab;
+  // label_head: one row (the last position), a column per label; item_head: a row per candidate, one column.
+  return Array.from({ length: shown }, (_, k) => (spec.kind === "label_head" ? logits[spec.label_ids[k]!]! : logits[k * V + spec.score_id!]!));
+}
+
+/** Fuses the LLM's scores (in label order) with the recommender's: candidates best first. */
 export function fuseScores(
   folder: ModelFolder,
   candidates: readonly number[],
   order: readonly number[],
-  lastLogits: Float32Array,
+  llmShown: readonly number[],
   recommender: ReturnType<typeof recommenderScores>,
 ): LabelScore[] {
   const spec = rankingSpec(folder);
   const llm = new Array<number>(candidates.length).fill(0);
-  order.forEach((index, k) => (llm[index] = lastLogits[spec.label_ids[k]!]!));
+  order.forEach((index, k) => (llm[index] = llmShown[k]!));
   const scored = candidates.map((row, index) => ({
     row,
     index,

@@ -11,7 +11,7 @@ import { loadModelFolder, type LoadOptions, type ModelFolder } from "./model-fol
 import { encodePrompt, recommendationMessages, type HybridMessage, type PromptTokens } from "./prompt";
 import { PrefixCache } from "./prefix-cache";
 import { FairScheduler, type SchedulerOptions } from "./queue";
-import { fuseScores, labelPrompt, recommenderScores, shownOrder, type LabelRankInput, type LabelScore } from "./rank";
+import { fuseScores, headScores, labelPrompt, recommenderScores, shownOrder, type LabelRankInput, type LabelScore } from "./rank";
 import { SasRec, type ScoredItem, type TopKOptions } from "./sasrec";
 
 export interface RuntimeOptions extends LoadOptions {
@@ -113,6 +113,24 @@ export class ModelRuntime {
     return { cache, last };
   }
 
+  /** One pass over the prompt (after its longest cached prefix, if that stops before the first position): logits at `positions`, [positions, vocab]. */
+  private async logitsAt(prompt: PromptTokens, positions: readonly number[], signal?: AbortSignal): Promise<Float32Array> {
+    const hit = this.prefixCache?.lookup(prompt);
+    const from = hit && hit.length <= Math.min(...positions) ? hit : null;
+    const start = from?.length ?? 0;
+    const out = await this.scheduler.step(signal, () =>
+      this.decoder.forward({
+        ids: [prompt.ids.slice(start)],
+        slotRows: [prompt.slotRows.slice(start)],
+        cache: from?.cache ?? this.decoder.emptyCache(1),
+        logitsToKeep: prompt.ids.length - start,
+        logitsAt: positions.map((p) => p - start),
+      }),
+    );
+    this.prefixCache?.remember(prompt, out.cache);
+    return out.logits;
+  }
+
   /** Streams text deltas, then one finish event. Breaking out of the loop or aborting frees the request. */
   async *generate(prompt: PromptInput, options: GenerateOptions = {}): AsyncGenerator<GenerationEvent> {
     const tokens = this.encode(prompt);
@@ -153,8 +171,10 @@ export class ModelRuntime {
         if (prompt.ids.length > this.maxContextTokens) {
           throw new RangeError(`ranking prompt of ${prompt.ids.length} tokens does not fit the context limit of ${this.maxContextTokens}`);
         }
-        const { last } = await this.prefill(prompt, input.signal);
-        return fuseScores(this.folder, input.candidates, order, last, recommender);
+        const logits = this.folder.manifest.ranking!.kind === "label_head"
+          ? (await this.prefill(prompt, input.signal)).last
+          : await this.logitsAt(prompt, prompt.itemEnds, input.signal);
+        return fuseScores(this.folder, input.candidates, order, headScores(this.folder, logits, order.length), recommender);
       }),
     );
   }

@@ -606,37 +606,50 @@ def export_version(out, hybrid, tokenizer, sasrec, items, domain, version, base,
 
 
 def check_ranking_parity(out, hybrid, item_table, titles, sample, d, ranking):
-    """The label head on the parity sample: PyTorch's 20 label logits at the answer position against
-    onnxruntime's, with and without a request line; both cases go into parity.json for the runtime's test."""
+    """The ranking head on the parity sample, with and without a request line: PyTorch's scores against
+    onnxruntime's, for both kinds of head — the label head (20 label logits at the last position) and the
+    item head (the score token's logit at each candidate's end, the request before the list) — so the
+    runtime's tests can check either on one fixture. The fused graphs' own scores go beside them."""
     prompt, label_ids = ranking["prompt"], ranking["manifest"]["label_ids"]
-    cases = []
-    for request in (None, "something funny, not too long"):
-        creators = ranking.get("creators") or [None] * len(titles)
-        texts = [(t, c) for t, c in zip(titles, creators)]
-        ids, slots, _ = prompt.encode([texts[i] for i in sample.history], [texts[c] for c in sample.candidates],
-                                   ranking["hybrid"], request, sample.history, sample.candidates)
-        x = torch.tensor([ids])
-        rows = torch.tensor([slots])
-        logits, _ = torch_forward(hybrid, x, item_table[rows], rows != 0)
-        want = logits[-1][label_ids]
-        dec = OrtDecoder(os.path.join(out, "llm.onnx"), d)
-        got, _ = dec.run(x.numpy(), item_table[rows].numpy(), (rows != 0).numpy(), dec.empty_past(), 0)
-        err = float(np.abs(got[-1][label_ids] - want.numpy()).max())
-        if err > tolerance:
-            raise ExportError(f"label head: onnxruntime's label logits differ from PyTorch's by {err}")
-        case = {"request": request, "input_ids": ids, "slot_items": slots,
-                "label_logits": [round(float(v), 5) for v in want], "max_abs_diff": err}
-        if os.path.isfile(os.path.join(out, export_fast.DECODER)):  # the runtime's reference for the fused graphs
-            f = export_fast.SplitDecoder(out, d)
-            f_got, _ = f.run(x.numpy(), item_table[rows].numpy(), (rows != 0).numpy(), f.empty_past(), 0)
-            case["fused_label_logits"] = [round(float(v), 5) for v in f_got[-1][label_ids]]
-        cases.append(case)
+    score_id = ranking["manifest"].get("score_id")
+    if score_id is None:  # a label head's folder: the item head's reference uses the score token, or "A"
+        try:
+            score_id = prompt.score_id
+        except ValueError:
+            score_id = label_ids[0]
+    creators = ranking.get("creators") or [None] * len(titles)
+    texts = [(t, c) for t, c in zip(titles, creators)]
+    dec = OrtDecoder(os.path.join(out, "llm.onnx"), d)
+    fused = export_fast.SplitDecoder(out, d) if os.path.isfile(os.path.join(out, export_fast.DECODER)) else None
+    heads = {"label_head": (False, lambda logits, ends: logits[-1][label_ids]),
+             "item_head": (True, lambda logits, ends: logits[ends, score_id])}
+    found = {}
+    for kind, (request_first, read) in heads.items():
+        cases = []
+        for request in (None, "something funny, not too long"):
+            ids, slots, ends = prompt.encode([texts[i] for i in sample.history], [texts[c] for c in sample.candidates],
+                                             ranking["hybrid"], request, sample.history, sample.candidates, request_first)
+            x, rows = torch.tensor([ids]), torch.tensor([slots])
+            feeds = (x.numpy(), item_table[rows].numpy(), (rows != 0).numpy())
+            logits, _ = torch_forward(hybrid, x, item_table[rows], rows != 0)
+            want = read(logits.numpy(), ends)
+            got, _ = dec.run(*feeds, dec.empty_past(), 0)
+            err = float(np.abs(read(got, ends) - want).max())
+            if err > tolerance:
+                raise ExportError(f"{kind}: onnxruntime's scores differ from PyTorch's by {err}")
+            case = {"request": request, "input_ids": ids, "slot_items": slots, "item_ends": ends,
+                    "scores": [round(float(v), 5) for v in want], "max_abs_diff": err}
+            if fused:  # the runtime's reference for the fused graphs
+                case["fused_scores"] = [round(float(v), 5) for v in read(fused.run(*feeds, fused.empty_past(), 0)[0], ends)]
+            cases.append(case)
+        found[kind] = cases
     with open(os.path.join(out, "parity.json")) as f:
         parity = json.load(f)
-    parity["ranking"] = {"history": sample.history, "candidates": sample.candidates, "cases": cases}
+    parity["ranking"] = {"history": sample.history, "candidates": sample.candidates, "kind": ranking["manifest"]["kind"],
+                         "score_id": score_id, "label_head": found["label_head"], "item_head": found["item_head"]}
     with open(os.path.join(out, "parity.json"), "w") as f:
         json.dump(parity, f, indent=1)
-    return {"max_abs_diff_label_logits": max(c["max_abs_diff"] for c in cases)}
+    return {"max_abs_diff_scores": max(c["max_abs_diff"] for cases in found.values() for c in cases)}
 
 
 def graph_io(path):

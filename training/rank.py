@@ -578,10 +578,14 @@ def load_run(run, dev, data_dir=None, base_dir=None):
     return args, ranker, prompt, ds, recommender, item_table
 
 
-def ranking_manifest(prompt, mix, beta, order, hybrid_prompt, validation=None, requests=False):
+def ranking_manifest(prompt, mix, beta, order, hybrid_prompt, validation=None, requests=False, head="labels"):
     """The manifest's "ranking" section: everything the runtime needs to build the prompt and fuse the
     scores, and the held-out comparison that decides whether the app serves this ranking."""
-    return {"kind": "label_head", "labels": LABELS, "label_ids": prompt.label_ids, "segments": prompt.segments,
+    kind = {"labels": {"kind": "label_head", "request_first": False},
+            "items": {"kind": "item_head", "score_id": prompt.score_id if head == "items" else None,
+                      "request_first": True}}[head]
+    return {**{k: v for k, v in kind.items() if v is not None}, "labels": LABELS, "label_ids": prompt.label_ids,
+            "segments": prompt.segments,
             "title_tokens": prompt.title_tokens, "hybrid": hybrid_prompt, "candidate_order": order,
             "requests": requests,  # trained with request lines (training/requests.py's phrasings)
             "fusion": {"sasrec": float(mix[0]), "log_popularity": float(mix[1]), "beta": float(beta),
@@ -592,8 +596,9 @@ def ranking_manifest(prompt, mix, beta, order, hybrid_prompt, validation=None, r
                      "title_prefix+title cut to title_tokens tokens [+ creator_prefix+creator] [+ history slot token when "
                      "hybrid] + candidates_head + for each candidate: candidate_item + title [+ creator] [+ candidate slot "
                      "when hybrid] + candidate_label(label) + (request_head "
-                     "+ request, when there is one) + tail; every segment tokenized on its own; the label logits "
-                     "are read at the last position"}
+                     "+ request, when there is one) + tail; every segment tokenized on its own; label_head: the label "
+                     "logits are read at the last position; item_head: the request line comes before candidates_head "
+                     "and score_id's logit is read at each candidate's last token (the end of its candidate_label)"}
 
 
 def load_for_export(run, base_dir=None, data_dir=None):
@@ -614,7 +619,7 @@ def load_for_export(run, base_dir=None, data_dir=None):
                           "baseline": v["strongest_baseline"], "baseline_hr1": v["hr1"][v["strongest_baseline"]]}
     ranking = {"prompt": prompt, "hybrid": hybrid_prompt, "popularity": [int(c) for c in recommender.counts],
                "manifest": ranking_manifest(prompt, ranker.mix.data, ranker.beta.data, info["order"], hybrid_prompt, validation,
-                                            info.get("request_share", 0.0) > 0)}
+                                            info.get("request_share", 0.0) > 0, info.get("head", "labels"))}
     hybrid = ranker.lm
     hybrid.llm = hybrid.llm.merge_and_unload()
     metrics = [{"dataset": info["dataset"], "split": split, "rows": r["rows"], "hr1": r["hr1"],

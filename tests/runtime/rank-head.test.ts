@@ -1,4 +1,4 @@
-/** The listwise label head on the tiny fixture: the prompt's ids and the label logits equal PyTorch's (parity.json). */
+/** The ranking heads on the tiny fixture: the prompt's ids and the LLM's scores equal PyTorch's (parity.json), for both kinds of head. */
 import { readFileSync } from "node:fs";
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -7,35 +7,55 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labelPrompt, ModelFolderError, ModelRuntime } from "@/model-runtime";
 import { FIXTURE, rehash } from "./fixture";
 
-type RankingCase = { request: string | null; input_ids: number[]; slot_items: number[]; label_logits: number[]; fused_label_logits: number[] };
+type RankingCase = { request: string | null; input_ids: number[]; slot_items: number[]; item_ends: number[]; scores: number[]; fused_scores: number[] };
 const parity = JSON.parse(readFileSync(path.join(FIXTURE, "parity.json"), "utf8")) as {
   tolerance: number;
-  ranking: { history: number[]; candidates: number[]; cases: RankingCase[] };
+  ranking: { history: number[]; candidates: number[]; kind: string; score_id: number; label_head: RankingCase[]; item_head: RankingCase[] };
 };
 
-describe("the label head", () => {
-  let rt: ModelRuntime;
-  beforeAll(async () => {
-    rt = await ModelRuntime.load(FIXTURE, { precision: "fp32" });
-  });
-  afterAll(() => rt.retire());
+/** The fixture's folder with its ranking head switched to the other kind (parity.json has references for both). */
+async function withHead(kind: "label_head" | "item_head"): Promise<string> {
+  if (kind === parity.ranking.kind) return FIXTURE;
+  const dir = await mkdtemp(path.join(tmpdir(), `reco-${kind}-`));
+  await cp(FIXTURE, dir, { recursive: true });
+  const manifestPath = path.join(dir, "manifest.json");
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+  manifest.ranking = { ...manifest.ranking, kind, score_id: parity.ranking.score_id, request_first: kind === "item_head" };
+  await writeFile(manifestPath, JSON.stringify(manifest));
+  return dir;
+}
 
-  it("builds the prompt training built, with and without a request", () => {
-    for (const c of parity.ranking.cases) {
-      const prompt = labelPrompt(rt.folder, { history: parity.ranking.history, candidates: parity.ranking.candidates, request: c.request ?? undefined });
+describe.each(["label_head", "item_head"] as const)("the ranking head (%s)", (kind) => {
+  let dir: string;
+  let rt: ModelRuntime;
+  const cases = parity.ranking[kind];
+  const input = (c: RankingCase) => ({ history: parity.ranking.history, candidates: parity.ranking.candidates, request: c.request ?? undefined });
+  beforeAll(async () => {
+    dir = await withHead(kind);
+    rt = await ModelRuntime.load(dir, { precision: "fp32" });
+  });
+  afterAll(async () => {
+    await rt.retire();
+    if (dir !== FIXTURE) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("builds the prompt training built, with and without a request, and knows where each candidate ends", () => {
+    for (const c of cases) {
+      const prompt = labelPrompt(rt.folder, input(c));
       expect(prompt.ids).toEqual(c.input_ids);
       expect(prompt.slotRows).toEqual(c.slot_items);
+      expect(prompt.itemEnds).toEqual(c.item_ends);
     }
   });
 
-  it("scores every candidate in one prefill with PyTorch's label logits, fused as the manifest says", async () => {
-    for (const c of parity.ranking.cases) {
-      const scores = await rt.rankByLabels({ history: parity.ranking.history, candidates: parity.ranking.candidates, request: c.request ?? undefined });
+  it("scores every candidate in one prefill with PyTorch's scores, fused as the manifest says", async () => {
+    for (const c of cases) {
+      const scores = await rt.rankByLabels(input(c));
       expect(scores).toHaveLength(20);
       const byIndex = [...scores].sort((a, b) => a.index - b.index);
       byIndex.forEach((s, i) => {
         expect(s.row).toBe(parity.ranking.candidates[i]);
-        expect(Math.abs(s.llm - c.label_logits[i]!)).toBeLessThan(parity.tolerance);
+        expect(Math.abs(s.llm - c.scores[i]!)).toBeLessThan(parity.tolerance);
       });
       const { fusion } = rt.folder.manifest.ranking!;
       for (const s of scores) expect(s.score).toBeCloseTo(fusion.sasrec * s.sasrec + fusion.log_popularity * s.logPopularity + fusion.beta * s.llm, 5);
@@ -45,11 +65,11 @@ describe("the label head", () => {
   });
 
   it("scores the same on the fused graphs as onnxruntime-python does (their own reference)", async () => {
-    const fused = await ModelRuntime.load(FIXTURE, { precision: "fused-int8" });
+    const fused = await ModelRuntime.load(dir, { precision: "fused-int8" });
     try {
-      for (const c of parity.ranking.cases) {
-        const scores = await fused.rankByLabels({ history: parity.ranking.history, candidates: parity.ranking.candidates, request: c.request ?? undefined });
-        for (const s of scores) expect(Math.abs(s.llm - c.fused_label_logits[s.index]!)).toBeLessThan(parity.tolerance);
+      for (const c of cases) {
+        const scores = await fused.rankByLabels(input(c));
+        for (const s of scores) expect(Math.abs(s.llm - c.fused_scores[s.index]!)).toBeLessThan(parity.tolerance);
       }
     } finally {
       await fused.retire();

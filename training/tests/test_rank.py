@@ -158,3 +158,19 @@ def test_request_rows_keep_the_target_meeting_the_request_with_decoys_that_fail_
         meeting = [c for c in new.candidates if req.meets(facts[c], kind, value)]
         assert len(meeting) >= 2  # ... and not only the target: the history must still decide
         assert isinstance(line, str) and line
+
+
+def test_item_ends_mark_each_candidates_closing_label_and_request_first_moves_the_request_before_the_list():
+    tok = helpers.tokenizer()
+    prompt = rank.RankPrompt(tok, "book", title_tokens=3)
+    titles = helpers.titles(30)
+    hist, cands = [3, 1, 2], list(range(4, 24))
+    for request_first in (False, True):
+        ids, _, ends = prompt.encode([titles[i] for i in hist], [titles[c] for c in cands], False, "something funny",
+                                     hist, cands, request_first)
+        label_end = [prompt.enc(f" ({label})")[-1] for label in rank.LABELS]
+        assert len(ends) == 20 and ends == sorted(ends)
+        assert [ids[e] for e in ends] == label_end
+        request = prompt.enc("\nRequest: something funny")
+        at = next(i for i in range(len(ids)) if ids[i:i + len(request)] == request)
+        assert (at < ends[0]) == request_first  # before the list, where every candidate can read it
