@@ -9,6 +9,9 @@
  *   round-robin: a long generation cannot starve a short one, and N streams advance in turn.
  *   On CPU the default width is 1: onnxruntime already uses every core inside one run, and two
  *   runs at once only contend.
+ * - Urgent work (what the first card waits for: ranking, SASRec) is queued ahead of the rest —
+ *   ahead of waiting explanation streams, behind earlier urgent work — so first cards keep flowing
+ *   while explanations stream.
  * - An AbortSignal removes a waiting request or step at once and frees its place.
  */
 
@@ -23,6 +26,7 @@ export interface SchedulerOptions {
 }
 
 interface Waiter {
+  urgent: boolean;
   resolve: () => void;
   reject: (e: unknown) => void;
   signal?: AbortSignal;
@@ -44,7 +48,7 @@ class Gate {
     return { inUse: this.inUse, waiting: this.waiting.length };
   }
 
-  acquire(signal?: AbortSignal): Promise<void> {
+  acquire(signal?: AbortSignal, urgent = false): Promise<void> {
     signal?.throwIfAborted();
     if (this.inUse < this.width && this.waiting.length === 0) {
       this.inUse++;
@@ -54,7 +58,7 @@ class Gate {
       return Promise.reject(new QueueFullError(`model busy: ${this.inUse} ${this.what}s running and ${this.waiting.length} waiting`));
     }
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal };
+      const waiter: Waiter = { urgent, resolve, reject, signal };
       if (signal) {
         waiter.onAbort = () => {
           const i = this.waiting.indexOf(waiter);
@@ -63,7 +67,9 @@ class Gate {
         };
         signal.addEventListener("abort", waiter.onAbort, { once: true });
       }
-      this.waiting.push(waiter);
+      const firstOrdinary = urgent ? this.waiting.findIndex((w) => !w.urgent) : -1;
+      if (firstOrdinary >= 0) this.waiting.splice(firstOrdinary, 0, waiter);
+      else this.waiting.push(waiter);
     });
   }
 
@@ -93,9 +99,9 @@ export class FairScheduler {
     return { active: this.requests.stats.inUse, waiting: this.requests.stats.waiting, steps: this.steps.stats };
   }
 
-  /** Runs `work` as one admitted request; its place is freed however it ends. */
-  async withRequest<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
-    await this.requests.acquire(signal);
+  /** Runs `work` as one admitted request; its place is freed however it ends. Urgent: see the top. */
+  async withRequest<T>(signal: AbortSignal | undefined, work: () => Promise<T>, urgent = false): Promise<T> {
+    await this.requests.acquire(signal, urgent);
     try {
       return await work();
     } finally {
@@ -113,9 +119,9 @@ export class FairScheduler {
     }
   }
 
-  /** One forward pass, in turn with every other request's passes. */
-  async step<T>(signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
-    await this.steps.acquire(signal);
+  /** One forward pass, in turn with every other request's passes (urgent ones first). */
+  async step<T>(signal: AbortSignal | undefined, run: () => Promise<T>, urgent = false): Promise<T> {
+    await this.steps.acquire(signal, urgent);
     try {
       signal?.throwIfAborted();
       return await run();

@@ -94,7 +94,7 @@ export class ModelRuntime {
    * longest cached prefix (prefixCache), then chunked (see prefillChunkTokens); callers hold a
    * request place already.
    */
-  async prefill(prompt: PromptTokens, signal?: AbortSignal): Promise<{ cache: KvCache; last: Float32Array }> {
+  async prefill(prompt: PromptTokens, signal?: AbortSignal, urgent = false): Promise<{ cache: KvCache; last: Float32Array }> {
     const { decoder, scheduler } = this;
     const n = this.prefillChunkTokens;
     const hit = this.prefixCache?.lookup(prompt);
@@ -102,8 +102,10 @@ export class ModelRuntime {
     let last: Float32Array | undefined;
     for (let start = hit?.length ?? 0; start < prompt.ids.length; start += n) {
       const past = cache;
-      const out = await scheduler.step(signal, () =>
-        decoder.forward({ ids: [prompt.ids.slice(start, start + n)], slotRows: [prompt.slotRows.slice(start, start + n)], cache: past, logitsToKeep: 1 }),
+      const out = await scheduler.step(
+        signal,
+        () => decoder.forward({ ids: [prompt.ids.slice(start, start + n)], slotRows: [prompt.slotRows.slice(start, start + n)], cache: past, logitsToKeep: 1 }),
+        urgent,
       );
       cache = out.cache;
       last = out.logits.slice((out.kept - 1) * decoder.vocab, out.kept * decoder.vocab);
@@ -118,14 +120,17 @@ export class ModelRuntime {
     const hit = this.prefixCache?.lookup(prompt);
     const from = hit && hit.length <= Math.min(...positions) ? hit : null;
     const start = from?.length ?? 0;
-    const out = await this.scheduler.step(signal, () =>
-      this.decoder.forward({
-        ids: [prompt.ids.slice(start)],
-        slotRows: [prompt.slotRows.slice(start)],
-        cache: from?.cache ?? this.decoder.emptyCache(1),
-        logitsToKeep: prompt.ids.length - start,
-        logitsAt: positions.map((p) => p - start),
-      }),
+    const out = await this.scheduler.step(
+      signal,
+      () =>
+        this.decoder.forward({
+          ids: [prompt.ids.slice(start)],
+          slotRows: [prompt.slotRows.slice(start)],
+          cache: from?.cache ?? this.decoder.emptyCache(1),
+          logitsToKeep: prompt.ids.length - start,
+          logitsAt: positions.map((p) => p - start),
+        }),
+      true, // ranking: what the first card waits for
     );
     this.prefixCache?.remember(prompt, out.cache);
     return out.logits;
@@ -158,8 +163,9 @@ export class ModelRuntime {
   }
 
   /**
-   * Ranks candidates with the label head: SASRec's state, one prefill of the ranking prompt, the label
-   * logits at its last position, fused with the recommender's scores (rank.ts). Best first.
+   * Ranks candidates with the ranking head: SASRec's state, one prefill of the ranking prompt, the
+   * head's scores, fused with the recommender's (rank.ts). Best first. Urgent in the scheduler: the
+   * first card waits for it.
    */
   rankByLabels(input: LabelRankInput): Promise<LabelScore[]> {
     return this.holdingPromise(() =>
@@ -172,16 +178,16 @@ export class ModelRuntime {
           throw new RangeError(`ranking prompt of ${prompt.ids.length} tokens does not fit the context limit of ${this.maxContextTokens}`);
         }
         const logits = this.folder.manifest.ranking!.kind === "label_head"
-          ? (await this.prefill(prompt, input.signal)).last
+          ? (await this.prefill(prompt, input.signal, true)).last
           : await this.logitsAt(prompt, prompt.itemEnds, input.signal);
         return fuseScores(this.folder, input.candidates, order, headScores(this.folder, logits, order.length), recommender);
-      }),
+      }, true),
     );
   }
 
   /** SASRec top-K for a history of item rows (history rows and `exclude` never returned). */
   recommendItems(history: readonly number[], k: number, options: TopKOptions = {}): Promise<ScoredItem[]> {
-    return this.holdingPromise(() => this.scheduler.withRequest(options.signal, () => this.sasrec.recommend(history, k, options)));
+    return this.holdingPromise(() => this.scheduler.withRequest(options.signal, () => this.sasrec.recommend(history, k, options), true));
   }
 
   /**

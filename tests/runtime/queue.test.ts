@@ -17,6 +17,36 @@ describe("FairScheduler", () => {
     expect(order.join("")).toBe("abcabcaca");
   });
 
+  it("runs urgent steps (ranking) ahead of waiting ordinary ones (explanations), in their own order", async () => {
+    const s = new FairScheduler({ maxActive: 8, concurrency: 1 });
+    const order: string[] = [];
+    const stream = (name: string, steps: number) =>
+      s.withRequest(undefined, async () => {
+        for (let i = 0; i < steps; i++) await s.step(undefined, async () => (order.push(name), tick()));
+      });
+    const urgent = (name: string) => s.withRequest(undefined, () => s.step(undefined, async () => (order.push(name), tick()), true), true);
+    const streams = [stream("a", 3), stream("b", 3)];
+    await tick(); // the streams are under way, their next steps waiting
+    await Promise.all([...streams, urgent("R"), urgent("S")]);
+    // a's first step was running; R and S go before every waiting explanation step, R before S; the streams then go on in turn.
+    expect(order.join("")).toBe("aRSbabab");
+  });
+
+  it("admits an urgent request ahead of waiting ordinary ones", async () => {
+    const s = new FairScheduler({ maxActive: 1, maxWaiting: 4 });
+    const order: string[] = [];
+    let release!: () => void;
+    const holder = s.withRequest(undefined, () => new Promise<void>((r) => (release = r)));
+    const waiting = [
+      s.withRequest(undefined, async () => void order.push("explain")),
+      s.withRequest(undefined, async () => void order.push("rank"), true),
+    ];
+    await tick();
+    release();
+    await Promise.all([holder, ...waiting]);
+    expect(order).toEqual(["rank", "explain"]);
+  });
+
   it("runs at most `concurrency` steps at once", async () => {
     const s = new FairScheduler({ maxActive: 8, concurrency: 2 });
     let running = 0;
