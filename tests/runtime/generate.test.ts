@@ -150,6 +150,21 @@ describe("generate", () => {
     const parallel = await Promise.all(ps.map((p, i) => collect(rt.generate(p, options(i))).then((r) => r.tokens)));
     expect(parallel).toEqual(serial);
   });
+
+  it("keeps 16 concurrent streams apart on the fused graphs too (prompts sharing cached prefixes)", async () => {
+    const fused = await ModelRuntime.load(FIXTURE, { precision: "fused-int8", threads: 1, scheduler: { maxActive: 4, maxWaiting: 32 } });
+    try {
+      const ps = prompts(16);
+      const options = (i: number) => ({ maxNewTokens: 12, stopTokens: [], ...(i % 2 ? { temperature: 0.9, topP: 0.9, seed: i } : {}) });
+      const serial = [];
+      for (const [i, p] of ps.entries()) serial.push((await collect(fused.generate(p, options(i)))).tokens);
+      expect(new Set(serial.map((t) => t.join())).size).toBeGreaterThan(8);
+      const parallel = await Promise.all(ps.map((p, i) => collect(fused.generate(p, options(i))).then((r) => r.tokens)));
+      expect(parallel).toEqual(serial);
+    } finally {
+      await fused.retire();
+    }
+  });
 });
 
 describe("chunked prefill", () => {
