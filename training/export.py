@@ -299,6 +299,36 @@ class OrtDecoder:
         return tokens
 
 
+class SplitDecoder(OrtDecoder):
+    """The fused graphs (export_fast.py) in onnxruntime: embed -> decoder -> lm_head, logits at every position,
+    with OrtDecoder's interface, so the parity check and the int8 acceptance criteria apply to them unchanged."""
+
+    def __init__(self, folder, d, fast=None):
+        import onnxruntime as ort
+        fast = fast or {"embed": export_fast.EMBED, "decoder": export_fast.DECODER, "lm_head": export_fast.LM_HEAD}
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = 1
+
+        def session(name):
+            return ort.InferenceSession(os.path.join(folder, name), so, providers=["CPUExecutionProvider"])
+
+        self.embed, self.decoder, self.head = session(fast["embed"]), session(fast["decoder"]), session(fast["lm_head"])
+        self.d = d
+
+    def run(self, ids, rec, mask, past, past_len):
+        T = ids.shape[1]
+        (x,) = self.embed.run(None, {"input_ids": ids.astype(np.int64), "rec_embeds": rec.astype(np.float32),
+                                     "rec_mask": mask.astype(bool)})
+        feeds = {"inputs_embeds": x, "attention_mask": np.ones((1, past_len + T), np.int64)}
+        for i in range(self.d["layers"]):
+            feeds[f"past_key_values.{i}.key"] = past[2 * i]
+            feeds[f"past_key_values.{i}.value"] = past[2 * i + 1]
+        names = ["hidden_states"] + [f"present.{i}.{kv}" for i in range(self.d["layers"]) for kv in ("key", "value")]
+        out = self.decoder.run(names, feeds)  # by name: the builder lists its outputs in another order
+        (logits,) = self.head.run(None, {"hidden": out[0][0]})
+        return logits, out[1:]
+
+
 def folder_parity_inputs(folder):
     """The parity prompt's feeds rebuilt from a version folder's files alone, as the runtime does."""
     with open(os.path.join(folder, "manifest.json")) as f:
@@ -475,7 +505,7 @@ def check_and_write_parity(out, hybrid, tokenizer, item_table, titles, sample, t
             raise ExportError(f"llm.int8.onnx is too far from fp32: {'; '.join(failures)} (--no-int8 leaves it out)")
     fused_case = None
     if fused:  # the fused graphs, held to the same acceptance criteria against fp32
-        f = export_fast.SplitDecoder(out, d)
+        f = SplitDecoder(out, d)
         f_full, _ = f.run(ids.numpy(), rec.numpy(), mask.numpy(), f.empty_past(), 0)
         _, f_past = f.run(ids[:, :k].numpy(), rec[:, :k].numpy(), mask[:, :k].numpy(), f.empty_past(), 0)
         f_tail, _ = f.run(ids[:, k:].numpy(), rec[:, k:].numpy(), mask[:, k:].numpy(), f_past, k)
@@ -620,7 +650,7 @@ def check_ranking_parity(out, hybrid, item_table, titles, sample, d, ranking):
     creators = ranking.get("creators") or [None] * len(titles)
     texts = [(t, c) for t, c in zip(titles, creators)]
     dec = OrtDecoder(os.path.join(out, "llm.onnx"), d)
-    fused = export_fast.SplitDecoder(out, d) if os.path.isfile(os.path.join(out, export_fast.DECODER)) else None
+    fused = SplitDecoder(out, d) if os.path.isfile(os.path.join(out, export_fast.DECODER)) else None
     heads = {"label_head": (False, lambda logits, ends: logits[-1][label_ids]),
              "item_head": (True, lambda logits, ends: logits[ends, score_id])}
     found = {}
