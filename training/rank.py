@@ -377,13 +377,25 @@ def hits_of(scores, rows):
     return [r.candidates[b] == r.target for r, b in zip(rows, best)]
 
 
-def report(ranker, features, llm, rows, rules=None):
+def beta_on(features, llm, rows, mix):
+    """The β that fits these rows best (cross-entropy of the fused scores over a grid of 0 … 3): chosen on val,
+    then applied to test, as the issue allows ("β learned or chosen on validation")."""
+    targets = torch.tensor([r.candidates.index(r.target) for r in rows])
+    grid = torch.arange(0, 3.001, 0.01)
+    losses = [F.cross_entropy(features @ mix + b * llm, targets).item() for b in grid]
+    return float(grid[int(torch.tensor(losses).argmin())])
+
+
+def report(ranker, features, llm, rows, rules=None, val_beta=None):
     """HR@1 (all rows) of every ranker on these rows, and the fusion's paired test against the best baseline.
-    rules: [N, 20] bool, the candidates that meet the row's request (request rows): adds SASRec + rules."""
+    rules: [N, 20] bool, the candidates that meet the row's request (request rows): adds SASRec + rules.
+    val_beta: also the fusion with β chosen on val (beta_on), tested the same way."""
     targets = torch.tensor([r.candidates.index(r.target) for r in rows])
     mix, beta = ranker.mix.data.cpu(), ranker.beta.data.cpu()  # scores live on the CPU, the model may not
     rankers = {"popularity": features[..., 1], "sasrec": features[..., 0], "sasrec+pop": features @ mix,
                "llm": llm, "fusion": features @ mix + beta * llm}
+    if val_beta is not None:
+        rankers["fusion@val-β"] = features @ mix + val_beta * llm
     if rules is not None:  # what rule filters do: drop candidates that fail the request, SASRec orders the rest
         rankers["sasrec+rules"] = torch.where(rules, features @ mix, torch.tensor(-1e9))
     hits = {k: hits_of(v + 1e-6 * torch.rand_like(v) * (k == "popularity"), rows) for k, v in rankers.items()}
@@ -393,6 +405,8 @@ def report(ranker, features, llm, rows, rules=None):
            "fusion_vs_strongest": stats.paired(hits["fusion"], hits[best]),
            "fusion_vs_sasrec": stats.paired(hits["fusion"], hits["sasrec"]),
            "beta": float(ranker.beta), "mix": [float(x) for x in mix],
+           **({"val_beta": val_beta, "fusion@val-β_vs_strongest": stats.paired(hits["fusion@val-β"], hits[best])}
+              if val_beta is not None else {}),
            "llm_mean_target_rank": float((llm > llm.gather(1, targets[:, None])).sum(1).float().mean() + 1)}
     return res, hits
 
@@ -431,11 +445,14 @@ def setup(args, dev, for_training=True):
 
 
 def evaluate_rows(args, ranker, prompt, ds, recommender, item_table, dev, autocast, rows, desc, hybrid_prompt=True,
-                  requests=None, rules=None):
+                  requests=None, rules=None, val_beta=None, scores=None):
+    """report() on these rows; `scores`, a dict, receives the features and the LLM's scores."""
     features = recommender.features(rows)
     llm = score_rows(ranker, prompt, ds, rows, features, item_table, dev, autocast, args.order, hybrid_prompt, desc=desc,
                      requests=requests)
-    return report(ranker, features, llm, rows, rules)
+    if scores is not None:
+        scores.update(features=features, llm=llm)
+    return report(ranker, features, llm, rows, rules, val_beta)
 
 
 def request_split(ds, rows, facts, recommender, seed_name):
@@ -648,13 +665,16 @@ def run_eval(args):
     dev = torch.device(args.device)
     rargs, ranker, prompt, ds, recommender, item_table = load_run(args.run, dev, args.data_dir)
     autocast, _ = autocast_for(rargs, dev)
-    results = {}
+    results, val_beta = {}, None
     for split in args.splits.split(","):
         if not getattr(ds, split):
             continue
         t0 = time.time()
+        scores = {}
         res, hits = evaluate_rows(rargs, ranker, prompt, ds, recommender, item_table, dev, autocast, getattr(ds, split),
-                                  split, hybrid_prompt=rargs.hybrid != "off")
+                                  split, hybrid_prompt=rargs.hybrid != "off", val_beta=val_beta, scores=scores)
+        if split == "val":  # β chosen on val, for the splits after it
+            val_beta = beta_on(scores["features"], scores["llm"], ds.val, ranker.mix.data.cpu())
         res["seconds"] = round(time.time() - t0, 1)
         res["hits"] = {k: [int(h) for h in v] for k, v in hits.items()}
         results[split] = res
@@ -662,7 +682,7 @@ def run_eval(args):
         if ds.facts is not None:  # the request-conditioned benchmark on the same users
             rows, lines, rules = request_split(ds, getattr(ds, split), ds.facts, recommender, split)
             res, hits = evaluate_rows(rargs, ranker, prompt, ds, recommender, item_table, dev, autocast, rows,
-                                      f"{split}+request", rargs.hybrid != "off", lines, rules)
+                                      f"{split}+request", rargs.hybrid != "off", lines, rules, val_beta if split != "val" else None)
             res["fusion_vs_rules"] = stats.paired(hits["fusion"], hits["sasrec+rules"])
             res["hits"] = {k: [int(h) for h in v] for k, v in hits.items()}
             results[f"{split}+request"] = res

@@ -174,3 +174,16 @@ def test_item_ends_mark_each_candidates_closing_label_and_request_first_moves_th
         request = prompt.enc("\nRequest: something funny")
         at = next(i for i in range(len(ids)) if ids[i:i + len(request)] == request)
         assert (at < ends[0]) == request_first  # before the list, where every candidate can read it
+
+
+def test_beta_chosen_on_val_is_zero_for_a_useless_llm_and_large_for_a_decisive_one():
+
+    g = torch.Generator().manual_seed(0)
+    rows = [Sample([1], list(range(20)), t % 20) for t in range(200)]
+    targets = torch.tensor([r.target for r in rows])
+    features = torch.randn(200, 20, 2, generator=g)
+    mix = torch.tensor([1.0, 0.0])
+    noise = torch.randn(200, 20, generator=g)
+    decisive = torch.nn.functional.one_hot(targets, 20).float() * 3
+    assert rank.beta_on(features, noise, rows, mix) < 0.2
+    assert rank.beta_on(features, decisive, rows, mix) > 1.0
