@@ -32,7 +32,7 @@ export interface RuntimeOptions extends LoadOptions {
   batchDecode?: boolean | { maxBatch?: number; maxWaitMs?: number };
   /**
    * Prompts whose KV cache is kept for reuse by a later prompt with the same beginning (prefix-cache.ts;
-   * default 4; 0 = off). Always off for llm.int8.onnx, whose numbers depend on how a prompt is cut.
+   * default RECO_PREFIX_CACHE or 4; 0 = off). Always off for llm.int8.onnx, whose numbers depend on how a prompt is cut.
    */
   prefixCacheEntries?: number;
 }
@@ -63,7 +63,7 @@ export class ModelRuntime {
       throw new RangeError(`prefillChunkTokens must be a positive integer, got ${this.prefillChunkTokens}`);
     }
     this.sasrec = new SasRec(folder, this.scheduler);
-    const entries = folder.llm.precision === "int8" ? 0 : (options.prefixCacheEntries ?? 4);
+    const entries = folder.llm.precision === "int8" ? 0 : (options.prefixCacheEntries ?? prefixCacheFromEnv());
     this.prefixCache = entries > 0 ? new PrefixCache(entries) : null;
     // Batched decoding left-pads rows of different lengths, which the fused graph cannot take: streams take turns.
     const batching = this.decoder.leftPadding ? options.batchDecode : false;
@@ -232,5 +232,13 @@ function maxContextFromEnv(): number {
   if (raw === undefined || raw === "") return 4096;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 2) throw new Error(`RECO_MAX_CONTEXT must be an integer ≥ 2, not ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function prefixCacheFromEnv(): number {
+  const raw = process.env.RECO_PREFIX_CACHE;
+  if (raw === undefined || raw === "") return 4;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`RECO_PREFIX_CACHE must be an integer ≥ 0, not ${JSON.stringify(raw)}`);
   return n;
 }
