@@ -148,14 +148,15 @@ export class Decoder {
       return this.forwardFused(this.model.llm, feeds, input, B, T, P);
     }
     if (this.inputs.has("position_ids")) feeds.position_ids = new ort.Tensor("int64", positions, [B, T]);
-    if (this.canChooseKept) feeds.num_logits_to_keep = new ort.Tensor("int64", BigInt64Array.of(BigInt(input.logitsToKeep)), []);
+    // With logitsAt, the last positions from the first one asked for.
+    const keep = input.logitsAt ? T - Math.min(...input.logitsAt) : input.logitsToKeep;
+    if (this.canChooseKept) feeds.num_logits_to_keep = new ort.Tensor("int64", BigInt64Array.of(BigInt(keep)), []);
     const layers = this.model.manifest.dims.layers;
     for (let i = 0; i < layers; i++) {
       feeds[`past_key_values.${i}.key`] = cache.tensors[2 * i]!;
       feeds[`past_key_values.${i}.value`] = cache.tensors[2 * i + 1]!;
     }
 
-    if (input.logitsAt && this.canChooseKept) feeds.num_logits_to_keep = new ort.Tensor("int64", BigInt64Array.of(BigInt(T - Math.min(...input.logitsAt))), []);
     const out = await this.model.llm.session.run(feeds);
     const logits = out.logits;
     if (!logits) throw new Error("the graph returned no logits");

@@ -5,9 +5,10 @@
  * the item's title on; a conversation's next turn shares the chat template and instructions.
  *
  * Cached tensors are never written: a forward pass returns new present tensors, so one cache may
- * serve several requests at once. Reuse needs graphs whose numbers do not depend on how the prompt
+ * serve several requests at once. Reuse needs graphs whose numbers barely depend on how the prompt
  * is cut into passes: fp32 (< 1e-5) and the fused graphs (MatMulNBits quantizes each row's
- * activations on its own); not llm.int8.onnx, whose activation scale is computed per pass.
+ * activations on its own, but a one-token pass takes another kernel: within 1e-3 per position on
+ * the test fixture); not llm.int8.onnx, whose activation scale is computed per pass.
  */
 import * as ort from "onnxruntime-node";
 import type { KvCache } from "./llm";

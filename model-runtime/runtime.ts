@@ -57,13 +57,13 @@ export class ModelRuntime {
   ) {
     this.decoder = new Decoder(folder);
     this.scheduler = new FairScheduler(options.scheduler);
-    this.maxContextTokens = options.maxContextTokens ?? maxContextFromEnv();
+    this.maxContextTokens = options.maxContextTokens ?? intFromEnv("RECO_MAX_CONTEXT", 4096, 2);
     this.prefillChunkTokens = options.prefillChunkTokens ?? Infinity;
     if (!(this.prefillChunkTokens >= 1 && (Number.isInteger(this.prefillChunkTokens) || this.prefillChunkTokens === Infinity))) {
       throw new RangeError(`prefillChunkTokens must be a positive integer, got ${this.prefillChunkTokens}`);
     }
     this.sasrec = new SasRec(folder, this.scheduler);
-    const entries = folder.llm.precision === "int8" ? 0 : (options.prefixCacheEntries ?? prefixCacheFromEnv());
+    const entries = folder.llm.precision === "int8" ? 0 : (options.prefixCacheEntries ?? intFromEnv("RECO_PREFIX_CACHE", 4, 0));
     this.prefixCache = entries > 0 ? new PrefixCache(entries) : null;
     // Batched decoding left-pads rows of different lengths, which the fused graph cannot take: streams take turns.
     const batching = this.decoder.leftPadding ? options.batchDecode : false;
@@ -227,18 +227,11 @@ export class ModelRuntime {
   }
 }
 
-function maxContextFromEnv(): number {
-  const raw = process.env.RECO_MAX_CONTEXT;
-  if (raw === undefined || raw === "") return 4096;
+/** An integer setting from the environment (RECO_MAX_CONTEXT, RECO_PREFIX_CACHE), or its default when unset. */
+function intFromEnv(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 2) throw new Error(`RECO_MAX_CONTEXT must be an integer ≥ 2, not ${JSON.stringify(raw)}`);
-  return n;
-}
-
-function prefixCacheFromEnv(): number {
-  const raw = process.env.RECO_PREFIX_CACHE;
-  if (raw === undefined || raw === "") return 4;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`RECO_PREFIX_CACHE must be an integer ≥ 0, not ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, not ${JSON.stringify(raw)}`);
   return n;
 }
