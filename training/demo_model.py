@@ -25,7 +25,7 @@ import torch
 from safetensors.torch import save_file
 from tqdm import tqdm
 
-from training import base_model, data, export, llara, rank
+from training import base_model, data, export, export_fast, llara, rank
 
 # -----------------------------------------------------------------------------
 parts_dir = "demo/goodbooks-model"
@@ -87,8 +87,8 @@ def is_up_to_date(parts=parts_dir, out=out_dir) -> bool:
             want = json.load(f)["version"]
         with open(os.path.join(out, "manifest.json")) as f:
             manifest = json.load(f)
-        # A folder exported before the fused serving graphs existed is rebuilt to get them.
-        return manifest["version"] == want and bool(manifest.get("fused"))
+        # A folder exported before the fused serving graphs existed is rebuilt to get them (where the model can have them).
+        return manifest["version"] == want and bool(manifest.get("fused") or export_fast.unsupported(manifest["dims"]))
     except (OSError, KeyError, json.JSONDecodeError):
         return False
 
