@@ -22,12 +22,10 @@ against (training/export.py: parity and the int8 acceptance criteria).
 """
 
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 
-import numpy as np
 import torch
 import torch.nn as nn
 
