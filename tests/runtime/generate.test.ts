@@ -140,27 +140,23 @@ describe("generate", () => {
     await small.retire();
   });
 
-  it("gives the same tokens for 16 concurrent generations as for the same 16 run one by one", async () => {
+  // Distinct prompts and seeds give distinct outputs, so a mix-up between requests would show.
+  async function concurrentEqualsSerial(runtime: ModelRuntime) {
     const ps = prompts(16);
     const options = (i: number) => ({ maxNewTokens: 12, stopTokens: [], ...(i % 2 ? { temperature: 0.9, topP: 0.9, seed: i } : {}) });
     const serial = [];
-    for (const [i, p] of ps.entries()) serial.push((await collect(rt.generate(p, options(i)))).tokens);
-    // Distinct prompts and seeds give distinct outputs, so a mix-up between requests would show.
+    for (const [i, p] of ps.entries()) serial.push((await collect(runtime.generate(p, options(i)))).tokens);
     expect(new Set(serial.map((t) => t.join())).size).toBeGreaterThan(8);
-    const parallel = await Promise.all(ps.map((p, i) => collect(rt.generate(p, options(i))).then((r) => r.tokens)));
+    const parallel = await Promise.all(ps.map((p, i) => collect(runtime.generate(p, options(i))).then((r) => r.tokens)));
     expect(parallel).toEqual(serial);
-  });
+  }
+
+  it("gives the same tokens for 16 concurrent generations as for the same 16 run one by one", () => concurrentEqualsSerial(rt));
 
   it("keeps 16 concurrent streams apart on the fused graphs too (prompts sharing cached prefixes)", async () => {
     const fused = await ModelRuntime.load(FIXTURE, { precision: "fused-int8", threads: 1, scheduler: { maxActive: 4, maxWaiting: 32 } });
     try {
-      const ps = prompts(16);
-      const options = (i: number) => ({ maxNewTokens: 12, stopTokens: [], ...(i % 2 ? { temperature: 0.9, topP: 0.9, seed: i } : {}) });
-      const serial = [];
-      for (const [i, p] of ps.entries()) serial.push((await collect(fused.generate(p, options(i)))).tokens);
-      expect(new Set(serial.map((t) => t.join())).size).toBeGreaterThan(8);
-      const parallel = await Promise.all(ps.map((p, i) => collect(fused.generate(p, options(i))).then((r) => r.tokens)));
-      expect(parallel).toEqual(serial);
+      await concurrentEqualsSerial(fused);
     } finally {
       await fused.retire();
     }
