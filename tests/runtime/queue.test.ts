@@ -4,14 +4,17 @@ import { FairScheduler, QueueFullError } from "@/model-runtime";
 
 const tick = () => new Promise((r) => setTimeout(r, 1));
 
+/** A request of `steps` forward passes, each recording `name` in `order`. */
+const stepping = (s: FairScheduler, order: string[]) => (name: string, steps: number) =>
+  s.withRequest(undefined, async () => {
+    for (let i = 0; i < steps; i++) await s.step(undefined, async () => (order.push(name), tick()));
+  });
+
 describe("FairScheduler", () => {
   it("interleaves the steps of concurrent requests in turn", async () => {
     const s = new FairScheduler({ maxActive: 3, concurrency: 1 });
     const order: string[] = [];
-    const request = (name: string, steps: number) =>
-      s.withRequest(undefined, async () => {
-        for (let i = 0; i < steps; i++) await s.step(undefined, async () => (order.push(name), tick()));
-      });
+    const request = stepping(s, order);
     await Promise.all([request("a", 4), request("b", 2), request("c", 3)]);
     // A long request (a) does not hold the model: b and c advance between a's steps.
     expect(order.join("")).toBe("abcabcaca");
@@ -20,10 +23,7 @@ describe("FairScheduler", () => {
   it("runs urgent steps (ranking) ahead of waiting ordinary ones (explanations), in their own order", async () => {
     const s = new FairScheduler({ maxActive: 8, concurrency: 1 });
     const order: string[] = [];
-    const stream = (name: string, steps: number) =>
-      s.withRequest(undefined, async () => {
-        for (let i = 0; i < steps; i++) await s.step(undefined, async () => (order.push(name), tick()));
-      });
+    const stream = stepping(s, order);
     const urgent = (name: string) => s.withRequest(undefined, () => s.step(undefined, async () => (order.push(name), tick()), true), true);
     const streams = [stream("a", 3), stream("b", 3)];
     await tick(); // the streams are under way, their next steps waiting
