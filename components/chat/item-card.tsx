@@ -2,7 +2,16 @@ import type { FeedbackKindName, ItemCard } from "@/server/chat/types";
 import { FeedbackButtons } from "./feedback-buttons";
 import { ItemLink } from "./item-link";
 
-export function ItemCardView({ card, initialFeedback }: { card: ItemCard; initialFeedback: FeedbackKindName[] }) {
+type Props = {
+  card: ItemCard;
+  /** The answer stopped before this card's explanation was finished: no writing cursor. */
+  interrupted?: boolean;
+  initialFeedback: FeedbackKindName[];
+};
+
+export function ItemCardView({ card, interrupted = false, initialFeedback }: Props) {
+  const writing = card.status === "explaining" && !interrupted;
+  const cut = card.status === "explaining" && interrupted;
   return (
     <article
       data-testid="item-card"
@@ -34,10 +43,15 @@ export function ItemCardView({ card, initialFeedback }: { card: ItemCard; initia
       <p
         className="mt-3 flex-1 text-sm leading-relaxed text-neutral-700 dark:text-neutral-300"
         data-testid="item-explanation"
-        aria-busy={card.status === "explaining"}
+        aria-busy={writing}
       >
         {card.explanation}
-        {card.status === "explaining" && (
+        {cut && (
+          <span className="text-neutral-500 italic" data-testid="explanation-interrupted">
+            {card.explanation ? " …" : "The explanation was interrupted."}
+          </span>
+        )}
+        {writing && (
           <span className="ml-0.5 inline-block h-3.5 w-1.5 animate-pulse bg-neutral-400 align-middle" aria-label="Writing the explanation" />
         )}
       </p>

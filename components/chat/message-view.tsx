@@ -48,7 +48,7 @@ export function MessageView({ message, failed, feedback, onSuggestion }: Props) 
         <ol className="grid gap-3 sm:grid-cols-2" data-testid="cards">
           {cards.map((part) => (
             <li key={part.data.recommendationId} className="animate-card-in">
-              <ItemCardView card={part.data} initialFeedback={feedback[part.data.recommendationId] ?? []} />
+              <ItemCardView card={part.data} interrupted={failed} initialFeedback={feedback[part.data.recommendationId] ?? []} />
             </li>
           ))}
         </ol>

@@ -74,12 +74,14 @@ export async function saveUserMessage(
   { conversationId, message }: { conversationId: string; message: ChatMessage },
 ): Promise<void> {
   // The same id twice (a retried request) must not duplicate the message.
-  await db.message.upsert({
-    where: { id: message.id },
-    create: { id: message.id, conversationId, role: "user", parts: asJson(message.parts), status: "complete" },
-    update: {},
-  });
-  await db.conversation.update({ where: { id: conversationId }, data: { updatedAt: new Date() } });
+  await db.$transaction([
+    db.message.upsert({
+      where: { id: message.id },
+      create: { id: message.id, conversationId, role: "user", parts: asJson(message.parts), status: "complete" },
+      update: {},
+    }),
+    db.conversation.update({ where: { id: conversationId }, data: { updatedAt: new Date() } }),
+  ]);
 }
 
 /** Stores the assistant message as `streaming` before the first byte goes out. */
@@ -105,6 +107,26 @@ export async function finishAssistantMessage(
   }: { id: string; parts: ChatMessage["parts"]; status: "complete" | "failed"; error?: string },
 ): Promise<void> {
   await db.message.update({ where: { id }, data: { parts: asJson(parts), status, error: error ?? null } });
+}
+
+/**
+ * Marks a live answer as still being written. A turn calls this every few seconds, so an answer
+ * whose server died can be told from one that another server is still streaming.
+ */
+export async function touchAssistantMessage(db: Db, { id }: { id: string }): Promise<void> {
+  await db.message.updateMany({ where: { id, status: "streaming" }, data: { updatedAt: new Date() } });
+}
+
+/**
+ * Answers left `streaming` by a server that stopped (killed, crashed) and not touched since
+ * `staleBefore`: marked failed, with what had streamed kept. Returns how many.
+ */
+export async function failAbandonedMessages(db: Db, { staleBefore }: { staleBefore: Date }): Promise<number> {
+  const { count } = await db.message.updateMany({
+    where: { status: "streaming", updatedAt: { lt: staleBefore } },
+    data: { status: "failed", error: "interrupted: the server stopped while answering" },
+  });
+  return count;
 }
 
 export async function deleteConversation(db: Db, { id, userId }: { id: string; userId: string }): Promise<void> {

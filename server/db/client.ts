@@ -4,6 +4,9 @@ import { databaseKind, databaseUrl } from "./env";
 
 export type Db = PrismaClient;
 
+// How long a SQLite write waits for another writer (an import, a second process) before failing.
+const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+
 /**
  * Opens a Prisma client for a database URL: SQLite through better-sqlite3, PostgreSQL through pg.
  * Both generated clients expose the same model API (one schema, two providers), so callers see
@@ -11,7 +14,11 @@ export type Db = PrismaClient;
  */
 export async function openDb(url = databaseUrl()): Promise<Db> {
   if (databaseKind(url) === "sqlite") {
-    return new PrismaClient({ adapter: new PrismaBetterSqlite3({ url }) });
+    const db = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url, timeout: SQLITE_BUSY_TIMEOUT_MS }) });
+    // Write-ahead logging: readers (pages, the chat's reads) never wait for a writer (an answer
+    // being stored, an import). The mode is stored in the file, so this is a no-op after the first open.
+    await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+    return db;
   }
   const [{ PrismaPg }, { PrismaClient: PgClient }] = await Promise.all([
     import("@prisma/adapter-pg"),

@@ -6,7 +6,8 @@ import { understandTurn } from "../understand/conversation";
 import type { Request } from "../understand/request";
 import { missingNote, promptNote, summaryOf, whichOne } from "../understand/summary";
 import { activeCatalog, catalogNouns, type CatalogNouns } from "../catalog/nouns";
-import { finishAssistantMessage, saveAssistantProgress, startAssistantMessage } from "../conversations/queries";
+import { finishAssistantMessage, saveAssistantProgress, startAssistantMessage, touchAssistantMessage } from "../conversations/queries";
+import { HEARTBEAT_MS } from "../conversations/recovery";
 import { notInterestedItemIds } from "../feedback/feedback";
 import { servingModel } from "../models/serving";
 import { type BaselinePick, type BaselineResult, recommendBaseline, yearText } from "./baseline";
@@ -62,6 +63,10 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
   const saveProgress = () => saveAssistantProgress(db, { id: assistantMessageId, parts });
 
   await startAssistantMessage(db, { conversationId, id: assistantMessageId });
+  // Tells other app instances this answer is alive (crash recovery: server/conversations/recovery.ts).
+  const heartbeat = setInterval(() => {
+    touchAssistantMessage(db, { id: assistantMessageId }).catch((error: unknown) => console.error("answer heartbeat failed", error));
+  }, HEARTBEAT_MS);
   writer.write({ type: "start", messageId: assistantMessageId });
   try {
     const catalog = activeCatalog();
@@ -155,6 +160,8 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
     const reason = signal?.aborted ? "interrupted" : error instanceof Error ? error.message : String(error);
     await finishAssistantMessage(db, { id: assistantMessageId, parts, status: "failed", error: reason });
     throw error;
+  } finally {
+    clearInterval(heartbeat);
   }
 }
 

@@ -1,0 +1,14 @@
+import { ChatRequest } from "@/server/chat/request";
+import { currentVisitor } from "@/server/chat/visitor-session";
+import { getConversation } from "@/server/conversations/queries";
+
+export const dynamic = "force-dynamic";
+
+/** The visitor's stored conversation, as the page renders it: the chat reloads it after a lost connection. */
+export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const visitor = await currentVisitor();
+  const conversation = visitor && ChatRequest.shape.id.safeParse(id).success ? await getConversation(visitor.db, { id, userId: visitor.userId }) : null;
+  if (!conversation) return Response.json({ error: "No such conversation." }, { status: 404 });
+  return Response.json({ messages: conversation.messages });
+}
