@@ -44,6 +44,23 @@ const moodBoost = (entry: CatalogEntry, request: Request) =>
   request.moodGenres.some((g) => entry.genres.includes(g)) ? MOOD_BOOST : 1;
 const MAX_SEEDS = 20;
 
+/**
+ * Thumbs-down items sink: the pick at position p (1-based) moves to p / weight, weight in [0, 1]
+ * from the user's thumbs down (server/feedback dislikeWeights); weight 0 puts it below every other
+ * pick (a tie goes against it). Positions, not scores, so that it works the same on every source of picks and on the
+ * model's ranking.
+ */
+export function sinkDisliked<T extends { entry: CatalogEntry }>(picks: T[], demote: Map<number, number>): T[] {
+  if (demote.size === 0) return picks;
+  return picks
+    .map((pick, i) => {
+      const weight = demote.get(pick.entry.id) ?? 1;
+      return { pick, weight, key: (i + 1) / weight };
+    })
+    .sort((a, b) => a.key - b.key || b.weight - a.weight) // a tie goes against the disliked pick
+    .map((x) => x.pick);
+}
+
 type CoCount = { seedId: number | bigint; itemId: number | bigint; shared: number | bigint };
 
 async function cooccurrence(db: Db, seedIds: number[]): Promise<CoCount[]> {
@@ -195,6 +212,7 @@ export async function recommendBaseline(
     exclude,
     nouns,
     conversationItems = [],
+    demote = new Map(),
     limit = 5,
   }: {
     index: CatalogIndex;
@@ -204,6 +222,8 @@ export async function recommendBaseline(
     nouns: CatalogNouns;
     /** Items the user named in earlier messages of this conversation, newest first. */
     conversationItems?: CatalogEntry[];
+    /** The user's thumbs-down items and their weight (server/feedback dislikeWeights): they sink. */
+    demote?: Map<number, number>;
     limit?: number;
   },
 ): Promise<BaselineResult> {
@@ -218,13 +238,15 @@ export async function recommendBaseline(
     seeds = await historySeeds(db, userId, index);
     if (seeds.length) seedsFrom = "history";
   }
+  // Room for the picks that thumbs-down items sink below.
+  const wanted = demote.size > 0 ? 2 * limit : limit;
   const excluded = new Set([...exclude, ...seeds.map((s) => s.id), ...request.excludedItems.map((e) => e.id)]);
   const counts = await cooccurrence(db, seeds.map((s) => s.id));
 
   // Asked for by name through their series ("the next one after Catching Fire"): first, whatever the filters.
   const series: BaselinePick[] = request.seriesItems
     .filter((e) => !exclude.has(e.id) && !request.excludedItems.some((x) => x.id === e.id))
-    .slice(0, limit)
+    .slice(0, wanted)
     .map((entry) => ({
       entry,
       score: entry.popularity,
@@ -233,9 +255,9 @@ export async function recommendBaseline(
       source: "baseline:series",
     }));
   for (const pick of series) excluded.add(pick.entry.id);
-  const withSeries = (picks: BaselinePick[]) => [...series, ...picks].slice(0, limit);
+  const withSeries = (picks: BaselinePick[]) => [...series, ...picks].slice(0, wanted);
 
-  let picks = withSeries(rank(index, request, seeds, counts, excluded, limit - series.length, nouns));
+  let picks = withSeries(rank(index, request, seeds, counts, excluded, wanted - series.length, nouns));
   let relaxed: string | null = null;
   // Nothing meets every filter: say so and drop the narrowest filters, one at a time.
   const relaxations: [string, Partial<Request>][] = [
@@ -249,7 +271,7 @@ export async function recommendBaseline(
     if (JSON.stringify(wider) === JSON.stringify(request)) continue;
     request = wider;
     relaxed = relaxed ? `${relaxed} and ${what}` : what;
-    picks = withSeries(rank(index, request, seeds, counts, excluded, limit - series.length, nouns));
+    picks = withSeries(rank(index, request, seeds, counts, excluded, wanted - series.length, nouns));
   }
-  return { picks, seeds, seedsFrom, relaxed };
+  return { picks: sinkDisliked(picks, demote).slice(0, limit), seeds, seedsFrom, relaxed };
 }

@@ -4,7 +4,7 @@ import { matchesRequest } from "../understand/filters";
 import type { Request } from "../understand/request";
 import type { CatalogNouns } from "../catalog/nouns";
 import { cleanText } from "../chat/clean-text";
-import type { BaselinePick, BaselineResult } from "./baseline";
+import { type BaselinePick, type BaselineResult, sinkDisliked } from "./baseline";
 
 /**
  * The language-model side of a turn, and the one way from catalog entries to model rows: the
@@ -159,14 +159,24 @@ export function modelRanks(runtime: ModelRuntime): { ranks: true } | { ranks: fa
  */
 export async function rankForTurn(
   runtime: ModelRuntime,
-  args: { index: CatalogIndex; request: Request; base: BaselineResult; exclude: Set<number>; nouns: CatalogNouns; count: number; signal?: AbortSignal },
+  args: {
+    index: CatalogIndex;
+    request: Request;
+    base: BaselineResult;
+    exclude: Set<number>;
+    /** The user's thumbs-down items and their weight: they sink (baseline sinkDisliked). */
+    demote?: Map<number, number>;
+    nouns: CatalogNouns;
+    count: number;
+    signal?: AbortSignal;
+  },
 ): Promise<{ picks: ModelPick[]; history: ModelHistory } | null> {
-  const { index, request, base, exclude, nouns, count, signal } = args;
+  const { index, request, base, exclude, demote = new Map<number, number>(), nouns, count, signal } = args;
   const history = modelHistory(runtime, index, base.seeds);
   const size = modelLimits(runtime).candidates;
   const pool = await modelCandidates(runtime, { index, request, history, basePicks: base.picks, exclude, nouns, size, signal });
   if (history.rows.length === 0 || pool.length < 2) return null;
-  const ranked = await rankWithModel(runtime, { history, pool, request, signal });
+  const ranked = sinkDisliked(await rankWithModel(runtime, { history, pool, request, signal }), demote);
   return { picks: ranked.slice(0, count), history };
 }
 

@@ -8,7 +8,7 @@ import { missingNote, promptNote, summaryOf, whichOne } from "../understand/summ
 import { activeCatalog, catalogNouns, type CatalogNouns } from "../catalog/nouns";
 import { finishAssistantMessage, saveAssistantProgress, startAssistantMessage, touchAssistantMessage } from "../conversations/queries";
 import { HEARTBEAT_MS } from "../conversations/recovery";
-import { notInterestedItemIds } from "../feedback/feedback";
+import { dislikeWeights, notInterestedItemIds } from "../feedback/feedback";
 import { servingModel } from "../models/serving";
 import { type BaselinePick, type BaselineResult, recommendBaseline, yearText } from "./baseline";
 import { explainPick, modelHistory, modelLimits, modelRanks, rankForTurn } from "./llm";
@@ -91,6 +91,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
         ...excludedEarlier.map((e) => e.id),
         ...request.excludedItems.map((e) => e.id),
       ]);
+      const demote = await dislikeWeights(db, { userId });
       const model = await servingModel(db);
       const llm = "runtime" in model ? model.runtime : null;
       // The model orders the cards only where it beat the baseline on held-out rows; it explains them either way.
@@ -102,6 +103,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
         exclude,
         nouns,
         conversationItems,
+        demote,
         // With a model that ranks, the baseline fills its candidate pool (LLaRA's protocol: 20).
         limit: llm && ranks?.ranks ? modelLimits(llm).candidates : LIST_LENGTH,
       });
@@ -115,7 +117,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
       let modelFailure: string | null = null;
       let explanationFailure: string | null = null;
       const ranked = llm && ranks?.ranks
-        ? await rankForTurn(llm, { index, request, base, exclude, nouns, count: LIST_LENGTH, signal }).catch((error: unknown) => {
+        ? await rankForTurn(llm, { index, request, base, exclude, demote, nouns, count: LIST_LENGTH, signal }).catch((error: unknown) => {
             // A model that fails on this request must not cost the visitor the answer.
             if (signal?.aborted) throw error;
             console.error("model ranking failed; answering with the baseline", error);

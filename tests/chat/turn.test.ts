@@ -2,9 +2,10 @@ import { createUIMessageStream, type UIMessageChunk } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatMessage, ItemCard, Suggestions, Understood } from "@/server/chat/types";
 import { ensureConversation, getConversation, saveUserMessage } from "@/server/conversations/queries";
-import { toggleFeedback } from "@/server/feedback/feedback";
+import { DISLIKE_HALF_LIFE_DAYS, dislikeWeight, toggleFeedback } from "@/server/feedback/feedback";
+import { sinkDisliked } from "@/server/recommend/baseline";
 import { runTurn } from "@/server/recommend/turn";
-import { getCatalogIndex } from "@/server/catalog/catalog-index";
+import { type CatalogEntry, getCatalogIndex } from "@/server/catalog/catalog-index";
 import { understandTurn } from "@/server/understand/conversation";
 import { ensureVisitor } from "@/server/visitors";
 import { createTestDatabase, type TestDatabase } from "../setup/test-database";
@@ -150,6 +151,49 @@ describe.each(["sqlite", "postgresql"] as const)("a chat turn on %s", (kind) => 
     await toggleFeedback(t.db, { userId, recommendationId: target.recommendationId, kind: "not_interested" });
     const next = await turn(t, userId, "conv-feedback-2", "Something like The Hobbit");
     expect(next.cards.map((c) => c.itemId)).not.toContain(target.itemId);
+  });
+
+  it("a thumbs down buries the item for this user, never again in its conversation, and decays elsewhere", async () => {
+    const dislike = "00000000-0000-4000-8000-00000000d151";
+    await ensureVisitor(t.db, dislike);
+    const ask = (conversation: string) => turn(t, dislike, conversation, "Something like The Hobbit");
+    const silmarillion = ids.get("The Silmarillion")!;
+    const first = await ask("conv-dislike-1");
+    expect(first.cards[0]?.itemId).toBe(silmarillion);
+    await toggleFeedback(t.db, { userId: dislike, recommendationId: first.cards[0]!.recommendationId, kind: "thumbs_down" });
+
+    // The same conversation: never again, even when asked the same way.
+    expect((await ask("conv-dislike-1")).cards.map((c) => c.itemId)).not.toContain(silmarillion);
+    // Another conversation, right after: not first any more (buried below every other candidate).
+    const elsewhere = (await ask("conv-dislike-2")).cards.map((c) => c.itemId);
+    expect(elsewhere[0]).not.toBe(silmarillion);
+    if (elsewhere.includes(silmarillion)) expect(elsewhere.at(-1)).toBe(silmarillion);
+    // Eight weeks later the penalty has faded (weight 1 − 2^-4) and it is the best answer again.
+    await t.db.interaction.updateMany({ where: { userId: dislike, kind: "dislike" }, data: { at: new Date(Date.now() - 56 * 86_400_000) } });
+    expect((await ask("conv-dislike-3")).cards[0]?.itemId).toBe(silmarillion);
+    // Another user is not affected.
+    const other = "00000000-0000-4000-8000-00000000d152";
+    await ensureVisitor(t.db, other);
+    expect((await turn(t, other, "conv-dislike-other", "Something like The Hobbit")).cards[0]?.itemId).toBe(silmarillion);
+  });
+
+  it("weighs a thumbs down by its age: 0 at once, half after the half-life, rising", () => {
+    const day = 86_400_000;
+    expect(dislikeWeight(0)).toBe(0);
+    expect(dislikeWeight(DISLIKE_HALF_LIFE_DAYS * day)).toBeCloseTo(0.5, 10);
+    expect(dislikeWeight(2 * DISLIKE_HALF_LIFE_DAYS * day)).toBeCloseTo(0.75, 10);
+    expect(dislikeWeight(-day)).toBe(0); // a clock skewed into the future never boosts
+    expect(dislikeWeight(day)).toBeLessThan(dislikeWeight(2 * day));
+  });
+
+  it("sinks thumbs-down picks by position, the same for any ranking (baseline or model)", () => {
+    const picks = [1, 2, 3, 4, 5].map((id) => ({ entry: { id } as CatalogEntry }));
+    const order = (demote: [number, number][]) => sinkDisliked(picks, new Map(demote)).map((p) => p.entry.id);
+    expect(order([])).toEqual([1, 2, 3, 4, 5]);
+    expect(order([[1, 0]])).toEqual([2, 3, 4, 5, 1]); // weight 0: below everything
+    expect(order([[1, 0.5]])).toEqual([2, 1, 3, 4, 5]); // position 1 → 2, and a tie goes against it
+    expect(order([[2, 0.5], [3, 0]])).toEqual([1, 4, 2, 5, 3]);
+    expect(order([[9, 0]])).toEqual([1, 2, 3, 4, 5]); // not among the picks: nothing moves
   });
 
   it("refuses feedback on another visitor's recommendation", async () => {

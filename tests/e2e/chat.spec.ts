@@ -38,6 +38,15 @@ test("chat streams cards, stores feedback, and keeps the history across a reload
   const recommendationId = await first.getAttribute("data-recommendation-id");
   const title = await first.getByTestId("item-title").innerText();
   expect(recommendationId).toBeTruthy();
+  // Icons are SVG with an accessible name and a tooltip that shows on keyboard focus.
+  const thumbsDown = first.getByRole("button", { name: "Not for me: show it less" });
+  await expect(thumbsDown.locator("svg")).toHaveCount(1);
+  const tooltip = first.getByRole("tooltip", { name: "Not for me: show it less" });
+  await expect(tooltip).toHaveCSS("opacity", "0");
+  await thumbsDown.focus();
+  await page.keyboard.press("Shift+Tab");
+  await page.keyboard.press("Tab"); // focus by keyboard, so that :focus-visible applies
+  await expect(tooltip).toHaveCSS("opacity", "1");
   await first.getByTestId("feedback-thumbs_up").click();
   await expect(first.getByTestId("feedback-thumbs_up")).toHaveAttribute("aria-pressed", "true");
 
