@@ -46,8 +46,41 @@ export async function inspectFile(path: string): Promise<FileFacts> {
 }
 
 /**
- * Streams a file line by line: strips a UTF-8 byte-order mark and "\r" line ends, rejects a line
- * over MAX_LINE_BYTES and bytes that are not valid UTF-8, naming the line.
+ * What the first bytes of a file say it is, when that is not text this importer reads: the
+ * problem in words (never the bytes themselves), or null.
+ */
+export function encodingProblem(head: Buffer): string | null {
+  const starts = (...bytes: number[]) => bytes.every((b, i) => head[i] === b);
+  if (starts(0xff, 0xfe) || starts(0xfe, 0xff)) return "the file is UTF-16 encoded (it starts with a UTF-16 byte-order mark); save it as UTF-8";
+  if (starts(0x1f, 0x8b)) return "the file is gzip-compressed; decompress it first (gunzip)";
+  if (starts(0x50, 0x4b, 0x03, 0x04)) return "the file is a ZIP archive (an Excel .xlsx workbook is one); unzip it, or export the sheet as CSV";
+  // UTF-16 without a byte-order mark: ASCII text with a NUL byte after (or before) every character.
+  const sample = head.subarray(0, 512);
+  let nulsAtOdd = 0;
+  let nulsAtEven = 0;
+  for (let i = 0; i < sample.length; i++) if (sample[i] === 0) i % 2 ? nulsAtOdd++ : nulsAtEven++;
+  if (sample.length >= 8 && Math.max(nulsAtOdd, nulsAtEven) >= sample.length / 2 - 2) return "the file looks UTF-16 encoded (a NUL byte beside every character); save it as UTF-8";
+  return null;
+}
+
+// C0 control characters other than tab. Line feeds split lines and a final carriage return is a
+// Windows line end; anything else (NUL above all) has no place in an id or a title.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000A-\u001F]/;
+const CONTROL_NAMES: Record<number, string> = { 0: "NUL", 7: "BEL", 8: "backspace", 11: "vertical tab", 12: "form feed", 13: "carriage return", 27: "ESC" };
+
+function controlCharacterProblem(text: string): string | null {
+  const at = text.search(CONTROL_CHARACTER);
+  if (at < 0) return null;
+  const code = text.charCodeAt(at);
+  const name = `U+${code.toString(16).toUpperCase().padStart(4, "0")}${CONTROL_NAMES[code] ? ` (${CONTROL_NAMES[code]})` : ""}`;
+  return `control character ${name} at column ${at + 1}: text must not contain control characters other than tab${code === 0 ? " (is this a binary file?)" : ""}`;
+}
+
+/**
+ * Streams a file line by line: strips a UTF-8 byte-order mark and "\r" line ends; rejects a file
+ * that is not text (UTF-16, compressed), a line over MAX_LINE_BYTES, bytes that are not valid
+ * UTF-8 and control characters, naming the line.
  */
 export async function* readLines(
   path: string,
@@ -63,15 +96,21 @@ export async function* readLines(
     }
     if (no === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
     if (bytes[bytes.length - 1] === 13) bytes = bytes.subarray(0, -1);
-    if (isUtf8(bytes)) return bytes.toString("utf8");
-    if (encoding === "utf8-or-latin1") return bytes.toString("latin1");
-    throw new ImportError(
-      name,
-      no,
-      "invalid UTF-8 (files must be UTF-8 encoded; convert it, e.g. `iconv -f latin1 -t utf-8`)",
-    );
+    let text: string;
+    if (isUtf8(bytes)) text = bytes.toString("utf8");
+    else if (encoding === "utf8-or-latin1") text = bytes.toString("latin1");
+    else throw new ImportError(name, no, "invalid UTF-8 (files must be UTF-8 encoded; convert it, e.g. `iconv -f latin1 -t utf-8`)");
+    const control = controlCharacterProblem(text);
+    if (control) throw new ImportError(name, no, control);
+    return text;
   };
+  let first = true;
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    if (first) {
+      first = false;
+      const problem = encodingProblem(chunk);
+      if (problem) throw new ImportError(name, null, problem);
+    }
     const buf = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
     let start = 0;
     for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, start)) {

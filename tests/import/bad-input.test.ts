@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImportError } from "@/server/import/errors";
 import { importFiles } from "@/server/import/import";
@@ -30,8 +31,17 @@ const events = (rows: string[]) => ["user,item,timestamp,rating", ...rows].join(
 const manyGood = Array.from({ length: 4100 }, (_, i) => `bulk${i % 50},sku-${(i % 3) + 1},${1600000000 + i},4`);
 
 const CASES: Case[] = [
-  { name: "missing column", files: { "e.csv": "user,item,rating\nu1,sku-1,5\n" }, line: 1, reason: /^missing column "timestamp" \(header: user,item,rating\)$/ },
-  { name: "missing columns of an items file", files: { "i.csv": "id,name\n1,x\n" }, line: 1, reason: /^missing column "title"/ },
+  { name: "missing column", files: { "e.csv": "user,item,rating\nu1,sku-1,5\n" }, line: 1, reason: /^missing column "timestamp" \(or time, ts, date, datetime, created_at, event_time, occurred_at\) \(header: user,item,rating; expected user, item, timestamp\)$/ },
+  { name: "missing columns of an items file", files: { "i.csv": "id,label\n1,x\n" }, line: 1, reason: /^missing column "title" \(or name, item_name, product_name\) \(header: id,label; expected id, title\)$/ },
+  { name: "two columns meaning the same thing", files: { "e.csv": "user,user_id,item,timestamp\nu1,u1,sku-1,1700000000\n" }, line: 1, reason: /^columns "user" and "user_id" both mean "user": keep one$/ },
+  { name: "two JSON keys meaning the same thing", files: { "e.jsonl": '{"user":"u1","item":"sku-1","item_id":"sku-2","timestamp":1700000000}\n' }, line: 1, reason: /^keys "item" and "item_id" both mean "item": keep one$/ },
+  { name: "NUL in a title", files: { "i.csv": "id,title\nx1,Dune\u0000Messiah\n" }, line: 2, reason: /^control character U\+0000 \(NUL\) at column 8: text must not contain control characters other than tab \(is this a binary file\?\)$/ },
+  { name: "escape character in a JSON line", files: { "i.jsonl": '{"id":"x1","title":"One"}\n{"id":"x2","title":"Two\u001b[31m"}\n' }, line: 2, reason: /^control character U\+001B \(ESC\) at column 24/ },
+  { name: "carriage return inside a line", files: { "e.csv": "user,item,timestamp\nu1,sku-1\r,1700000000\n" }, line: 2, reason: /^control character U\+000D \(carriage return\) at column 9/ },
+  { name: "UTF-16 with a byte-order mark", files: { "i.csv": Buffer.from("\ufeffid,title\nx1,One\n", "utf16le") }, line: null, reason: /^the file is UTF-16 encoded \(it starts with a UTF-16 byte-order mark\); save it as UTF-8$/ },
+  { name: "UTF-16 without a byte-order mark", files: { "i.csv": Buffer.from("id,title\nx1,One\n", "utf16le") }, line: null, reason: /^the file looks UTF-16 encoded/ },
+  { name: "gzip-compressed file", files: { "e.csv": gzipSync(events(["u1,sku-1,1700000000,4"])) }, line: null, reason: /^the file is gzip-compressed; decompress it first/ },
+  { name: "a spreadsheet (ZIP archive)", files: { "items.csv": Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), Buffer.alloc(64, 0x9c)]) }, line: null, reason: /^the file is a ZIP archive/ },
   { name: "wrong type: text rating", files: { "e.csv": events(["u1,sku-1,1700000000,4", "u1,sku-2,1700000001,five"]) }, line: 3, reason: /^rating: expected a number, got "five"$/ },
   { name: "wrong type: JSON timestamp", files: { "e.jsonl": '{"user":"u1","item":"sku-1","timestamp":true}\n' }, line: 1, reason: /^timestamp: expected unix seconds or an ISO 8601 date, got true$/ },
   { name: "wrong type: JSON title", files: { "i.jsonl": '{"id":"x1","title":"ok"}\n{"id":"x2","title":42}\n' }, line: 2, reason: /^title: expected a title \(string\), got 42$/ },
@@ -94,6 +104,9 @@ describe("bad input is refused and nothing is written (SQLite)", () => {
     expect(why).toMatch(reason);
     expect(message).toContain(named);
     if (line !== null) expect(message).toContain(`line ${line}`);
+    // The problem in words: no raw bytes, no control characters echoed back.
+    // eslint-disable-next-line no-control-regex
+    expect(message).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F\uFFFD]/);
     expect(await snapshot(t.db)).toBe(before);
   });
 

@@ -92,6 +92,31 @@ describe("importFiles on sqlite: more formats and rules", () => {
     expect(await counts(t.db)).toEqual({ items: 4, users: 2, interactions: 4, runs: 2 });
   });
 
+  it("generic files may name their columns the way other tools export them", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "reco-aliases-"));
+    try {
+      const items = path.join(dir, "products.csv");
+      const events = path.join(dir, "events.csv");
+      const moreEvents = path.join(dir, "events.jsonl");
+      // An items file with a "date" column is still an items file.
+      await writeFile(items, "Item ID,Name,Author,Genre,date\nsku-1,Dune,Frank Herbert,science-fiction,1965-08-01\nsku-2,Emma,Jane Austen,classics,1815-12-23\n");
+      await writeFile(events, "userId,product_id,created_at,stars\nu1,sku-1,1700000000,5\nu2,sku-2,2023-11-14T22:13:21Z,4\n");
+      await writeFile(moreEvents, '{"customer_id":"u1","item_id":"sku-2","event_time":1700000100,"event_type":"save"}\n');
+      const report = await importFiles(t.db, [events, moreEvents, items], { catalog: "shop" });
+      expect(report.files.map((f) => [f.format, f.rows])).toEqual([["items CSV", 2], ["interactions CSV", 2], ["interactions JSONL", 1]]);
+      const dune = await t.db.item.findUniqueOrThrow({ where: { catalog_externalId: { catalog: "shop", externalId: "sku-1" } } });
+      expect(dune).toMatchObject({ title: "Dune", creators: "Frank Herbert", genres: "|science-fiction|", metadata: { date: "1965-08-01" } });
+      const stored = await t.db.interaction.findMany({ orderBy: { at: "asc" }, select: { kind: true, value: true, user: { select: { externalId: true } } } });
+      expect(stored).toEqual([
+        { kind: "rating", value: 5, user: { externalId: "shop:u1" } },
+        { kind: "rating", value: 4, user: { externalId: "shop:u2" } },
+        { kind: "save", value: null, user: { externalId: "shop:u1" } },
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("goodbooks: books, ratings and to-read shelves; no image URLs stored", async () => {
     await importFiles(t.db, ["books.csv", "ratings.csv", "to_read.csv"].map((name) => fixture(`goodbooks/${name}`)));
     const books = await t.db.item.findMany({ where: { catalog: "goodbooks" } });

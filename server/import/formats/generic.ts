@@ -5,6 +5,7 @@ import {
   check, creatorsField, genreField, Id, Kind, Metadata, Num, Timestamp, Title, Year,
   type InteractionRow, type ItemRow, type JsonObject, type JsonValue,
 } from "../rows";
+import { type Aliases, canonicalColumn, INTERACTION_ALIASES, ITEM_ALIASES } from "./columns";
 import { readTable } from "./table";
 
 /**
@@ -17,6 +18,7 @@ import { readTable } from "./table";
  * interactions: user, item, timestamp, [rating], [kind]
  *   timestamp: unix seconds or ISO 8601 (no zone = UTC); kind: one of InteractionKind, default
  *   "rating" when a rating is given, else "view"; a rating is only allowed with kind "rating".
+ * Columns and keys may go by other common names (item_id, userId, created_at…: formats/columns.ts).
  */
 export const ITEM_COLUMNS = ["id", "title"] as const;
 export const INTERACTION_COLUMNS = ["user", "item", "timestamp"] as const;
@@ -89,11 +91,11 @@ function interactionRow(record: Record<string, unknown>, file: string, line: num
 }
 
 export function csvItems(path: string, file: string, problems: RowProblems): AsyncGenerator<ItemRow> {
-  return eachRow(readTable(path, file, ITEM_COLUMNS, problems), problems, ({ line, values }) => itemRow(values, file, line));
+  return eachRow(readTable(path, file, ITEM_COLUMNS, problems, ITEM_ALIASES), problems, ({ line, values }) => itemRow(values, file, line));
 }
 
 export function csvInteractions(path: string, file: string, problems: RowProblems): AsyncGenerator<InteractionRow> {
-  return eachRow(readTable(path, file, INTERACTION_COLUMNS, problems), problems, ({ line, values }) => interactionRow(values, file, line));
+  return eachRow(readTable(path, file, INTERACTION_COLUMNS, problems, INTERACTION_ALIASES), problems, ({ line, values }) => interactionRow(values, file, line));
 }
 
 /** One JSON object per line; blank lines are skipped. */
@@ -118,10 +120,24 @@ export async function* readJsonLines(path: string, file: string, problems: RowPr
   if (rows === 0) throw new ImportError(file, null, "no rows");
 }
 
+/** A JSON line's keys under their canonical names; two keys meaning the same thing is a bad row. */
+function canonicalKeys(record: Record<string, unknown>, aliases: Aliases, file: string, line: number): Record<string, unknown> {
+  const renamed: Record<string, unknown> = {};
+  const from: Record<string, string> = {};
+  for (const [key, value] of Object.entries(record)) {
+    const name = canonicalColumn(key, aliases);
+    if (name in from) throw new ImportError(file, line, `keys "${from[name]}" and "${key}" both mean "${name}": keep one`);
+    from[name] = key;
+    renamed[name] = value;
+  }
+  return renamed;
+}
+
 export function jsonlItems(path: string, file: string, problems: RowProblems): AsyncGenerator<ItemRow> {
-  return eachRow(readJsonLines(path, file, problems), problems, ({ line, record }) => itemRow(record, file, line));
+  return eachRow(readJsonLines(path, file, problems), problems, ({ line, record }) => itemRow(canonicalKeys(record, ITEM_ALIASES, file, line), file, line));
 }
 
 export function jsonlInteractions(path: string, file: string, problems: RowProblems): AsyncGenerator<InteractionRow> {
-  return eachRow(readJsonLines(path, file, problems), problems, ({ line, record }) => interactionRow(record, file, line));
+  return eachRow(readJsonLines(path, file, problems), problems, ({ line, record }) =>
+    interactionRow(canonicalKeys(record, INTERACTION_ALIASES, file, line), file, line));
 }

@@ -3,6 +3,7 @@ import { parse as parseCsvSync } from "csv-parse/sync";
 import { ImportError, type RowProblems } from "../errors";
 import { firstLine } from "../lines";
 import type { InteractionRow, ItemRow } from "../rows";
+import { describeColumn, INTERACTION_ALIASES, ITEM_ALIASES, looksLikeInteractions, looksLikeItems } from "./columns";
 import { csvInteractions, csvItems, INTERACTION_COLUMNS, ITEM_COLUMNS, jsonlInteractions, jsonlItems } from "./generic";
 import { GOODBOOKS_CATALOG, goodbooksBooks, goodbooksRatings, goodbooksToRead } from "./goodbooks";
 import {
@@ -22,8 +23,8 @@ const SUPPORTED = [
   "MovieLens-1M ratings.dat / movies.dat",
   "MovieLens ratings.csv (userId,movieId,rating,timestamp) / movies.csv (movieId,title,genres)",
   "goodbooks-10k books.csv / ratings.csv / to_read.csv",
-  `items CSV or JSONL (${ITEM_COLUMNS.join(", ")}, ...)`,
-  `interactions CSV or JSONL (${INTERACTION_COLUMNS.join(", ")}, [rating], [kind])`,
+  `items CSV or JSONL (${ITEM_COLUMNS.map((c) => describeColumn(c, ITEM_ALIASES)).join(", ")}, ...)`,
+  `interactions CSV or JSONL (${INTERACTION_COLUMNS.map((c) => describeColumn(c, INTERACTION_ALIASES)).join(", ")}, [rating], [kind])`,
 ].join("; ");
 
 /** Recognises a file by its name and first line (MovieLens-100K has no header). */
@@ -55,10 +56,8 @@ export async function detectFormat(path: string, file: string): Promise<Format> 
     } catch (error) {
       throw new ImportError(file, first.no, `not valid JSON (${(error as Error).message})`);
     }
-    if (keys.includes("user") || keys.includes("item")) {
-      return { name: "interactions JSONL", kind: "interactions", catalog: null, rows: jsonlInteractions };
-    }
-    if (keys.includes("id") || keys.includes("title")) return { name: "items JSONL", kind: "items", catalog: null, rows: jsonlItems };
+    if (looksLikeInteractions(keys)) return { name: "interactions JSONL", kind: "interactions", catalog: null, rows: jsonlInteractions };
+    if (looksLikeItems(keys)) return { name: "items JSONL", kind: "items", catalog: null, rows: jsonlItems };
     throw new ImportError(file, first.no, 'cannot tell items from interactions: a line needs "id" and "title" (items) or "user", "item" and "timestamp" (interactions)');
   }
 
@@ -75,9 +74,7 @@ export async function detectFormat(path: string, file: string): Promise<Format> 
   if (has("user_id", "book_id", "rating")) return { name: "goodbooks ratings", kind: "interactions", catalog: GOODBOOKS_CATALOG, rows: goodbooksRatings };
   if (has("user_id", "book_id")) return { name: "goodbooks to_read", kind: "interactions", catalog: GOODBOOKS_CATALOG, rows: goodbooksToRead };
   // Generic: decide by the columns present, so a missing column gets its own clear error later.
-  if (header.includes("user") || header.includes("item")) {
-    return { name: "interactions CSV", kind: "interactions", catalog: null, rows: csvInteractions };
-  }
-  if (header.includes("id") || header.includes("title")) return { name: "items CSV", kind: "items", catalog: null, rows: csvItems };
+  if (looksLikeInteractions(header)) return { name: "interactions CSV", kind: "interactions", catalog: null, rows: csvInteractions };
+  if (looksLikeItems(header)) return { name: "items CSV", kind: "items", catalog: null, rows: csvItems };
   throw new ImportError(file, first.no, `unrecognised file (header: ${text.slice(0, 200)}). Supported: ${SUPPORTED}`);
 }

@@ -1,5 +1,6 @@
 import { ImportError, type RowProblems } from "../errors";
 import { readCsv } from "../lines";
+import { type Aliases, canonicalHeader, describeColumn } from "./columns";
 
 export interface TableRow {
   line: number;
@@ -11,23 +12,26 @@ export interface TableRow {
 /**
  * A CSV file with a header line: checks the required columns are there (or stops), and that every
  * row has as many fields as the header (or records the row in `problems` and skips it), and hands
- * each row over as { column: value }.
+ * each row over as { column: value }. With `aliases`, columns are renamed to their canonical names
+ * first ("user_id" → "user"; formats/columns.ts).
  */
 export async function* readTable(
   path: string,
   file: string,
   required: readonly string[],
   problems: RowProblems,
+  aliases: Aliases = {},
 ): AsyncGenerator<TableRow> {
   let header: string[] | null = null;
   let index = 0;
   for await (const { line, fields } of readCsv(path, file)) {
     if (header === null) {
-      header = fields.map((name) => name.trim());
+      const given = fields.map((name) => name.trim());
+      header = canonicalHeader(given, aliases, file, line);
       const missing = required.filter((name) => !header!.includes(name));
       if (missing.length > 0) {
-        const list = missing.map((name) => `"${name}"`).join(", ");
-        throw new ImportError(file, line, `missing column${missing.length > 1 ? "s" : ""} ${list} (header: ${header.join(",")})`);
+        const list = missing.map((name) => describeColumn(name, aliases)).join(", ");
+        throw new ImportError(file, line, `missing column${missing.length > 1 ? "s" : ""} ${list} (header: ${given.join(",")}; expected ${required.join(", ")})`);
       }
       continue;
     }
