@@ -16,7 +16,16 @@ function feedbackKinds(recommendationId: string): string[] {
 // The whole chat path in a real browser: send a message, watch cards stream in, give a thumbs
 // up, reload, and find the history and the feedback both on the page and in the database.
 test("chat streams cards, stores feedback, and keeps the history across a reload", async ({ page }) => {
-  await page.goto("/");
+  // Everything below runs under the Content-Security-Policy (proxy.ts): nothing may be blocked.
+  const blocked: string[] = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) blocked.push(message.text());
+  });
+  const home = await page.goto("/");
+  const csp = home?.headers()["content-security-policy"] ?? "";
+  expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(home?.headers()["x-content-type-options"]).toBe("nosniff");
   await expect(page.getByRole("heading", { name: "What would you like to read next?" })).toBeVisible();
 
   const answer = page.waitForResponse((r) => r.url().endsWith("/api/chat") && r.request().method() === "POST");
@@ -57,6 +66,7 @@ test("chat streams cards, stores feedback, and keeps the history across a reload
   await expect.poll(() => feedbackKinds(recommendationId!)).toEqual(["click", "thumbs_up"]);
 
   await page.screenshot({ path: "test-results/chat-page.png", fullPage: true });
+  expect(blocked).toEqual([]);
   await page.reload();
 
   await expect(page.getByTestId("user-message")).toContainText("Something like The Hobbit");
@@ -99,4 +109,25 @@ test("an empty or oversized message gets a clear error", async ({ request }) => 
   });
   expect(empty.status()).toBe(400);
   expect((await empty.json()).error).toBe("The message is empty.");
+});
+
+test("the chat route refuses other sites, oversized bodies and too many messages", async ({ request, baseURL }) => {
+  const body = (id: string, text = "Something like Dune") => ({ id: "conversation-limits", message: { id, role: "user", parts: [{ type: "text", text }] } });
+  const foreign = await request.post("/api/chat", { data: body("f1"), headers: { origin: "https://evil.example" } });
+  expect(foreign.status()).toBe(403);
+  expect(await foreign.json()).toMatchObject({ code: "forbidden:origin" });
+
+  const huge = await request.post("/api/chat", { data: body("h1", "x".repeat(100_000)), headers: { origin: baseURL! } });
+  expect(huge.status()).toBe(413);
+
+  // 20 messages a minute by default: the 21st is refused with the time to wait.
+  for (let i = 0; i < 20; i++) {
+    const ok = await request.post("/api/chat", { data: body(`m${i}`), headers: { origin: baseURL! } });
+    expect(ok.status()).toBe(200);
+    await ok.body(); // the whole answer, so that no answer is still being written
+  }
+  const tooFast = await request.post("/api/chat", { data: body("m20"), headers: { origin: baseURL! } });
+  expect(tooFast.status()).toBe(429);
+  expect(Number(tooFast.headers()["retry-after"])).toBeGreaterThan(0);
+  expect(await tooFast.json()).toMatchObject({ code: "rate_limited:messages" });
 });
