@@ -72,6 +72,9 @@ title_tokens = 20  # a title is cut to this many tokens: 95 % of goodbooks title
 with_creator = True  # "title — author" where the dataset has creators (goodbooks): same author is a signal SASRec lacks
 beta_init = 0.5
 aux_weight = 0.0  # + aux_weight · cross-entropy of the LLM's scores alone: a direct signal while β is small
+keep_lm = 0.0  # + keep_lm · KL(base ‖ adapted) of next-token distributions at sampled prompt positions:
+# the same merged weights write the explanations, and a ranking-only LoRA makes free text degenerate
+keep_lm_positions = 32  # positions per batch where that KL is taken
 request_share = 0.0  # share of training rows given a synthesized request line (training/requests.py)
 catalog = None  # books.csv with genres for the request lines (goodbooks: demo/goodbooks)
 eval_every = 1000  # samples between learning-curve evaluations on val (0 = none)
@@ -252,20 +255,47 @@ class FusedRanker(nn.Module):
         self.mix = nn.Parameter(mix.clone().float())
         self.beta = nn.Parameter(torch.tensor(float(beta)))
 
-    def llm_scores(self, batch, dev):
-        """[B, 20] in prompt order. Prompts are left-padded, so the answer position is -1 in every row."""
+    def forward_at(self, batch, dev, positions):
+        """Logits [B, len(positions), V] at the given (sorted, unique) positions of the padded batch."""
+        return self.lm(batch["input_ids"].to(dev), batch["rec_embeds"].to(dev), batch["rec_mask"].to(dev),
+                       attention_mask=batch["attention_mask"].to(dev), position_ids=batch["position_ids"].to(dev),
+                       logits_to_keep=positions.to(dev)).logits
+
+    def llm_scores(self, batch, dev, anchors=None):
+        """[B, 20] in prompt order. Prompts are left-padded, so the answer position is -1 in every row.
+        With `anchors` (positions), also the full logits there: (scores, anchor logits)."""
         ends = batch["item_ends"]  # [B, 20] positions in the padded batch
-        keep = 1 if self.head == "labels" else ends.unique()
-        out = self.lm(batch["input_ids"].to(dev), batch["rec_embeds"].to(dev), batch["rec_mask"].to(dev),
-                      attention_mask=batch["attention_mask"].to(dev), position_ids=batch["position_ids"].to(dev),
-                      logits_to_keep=keep if self.head == "labels" else keep.to(dev))
+        T = batch["input_ids"].shape[1]
+        keep = torch.tensor([T - 1]) if self.head == "labels" else ends.unique()
+        if anchors is not None:
+            keep = torch.cat([keep, anchors]).unique()
+        logits = self.forward_at(batch, dev, keep)
+        column = lambda pos: torch.searchsorted(keep, pos).to(dev)  # a position's column among the kept ones
         if self.head == "labels":
-            return out.logits[:, -1].float()[:, self.label_ids]
-        where = torch.searchsorted(keep, ends).to(dev)  # each end's column among the kept positions
-        return out.logits[:, :, self.score_id].float().gather(1, where)
+            scores = logits[:, column(torch.tensor(T - 1))].float()[:, self.label_ids]
+        else:
+            scores = logits[:, :, self.score_id].float().gather(1, column(ends))
+        return scores if anchors is None else (scores, logits[:, column(anchors)].float())
+
+    def base_logits(self, batch, dev, anchors):
+        """The base model's logits at `anchors`, adapters off: what keep-lm holds the adapted model to."""
+        with torch.no_grad(), self.lm.llm.disable_adapter():
+            return self.forward_at(batch, dev, anchors).float()
 
     def fuse(self, llm, features):
         return features @ self.mix + self.beta * llm
+
+
+def lm_anchors(attention_mask, k, rng):
+    """k positions (sorted) where every row of the left-padded batch has a real token."""
+    T, shortest = attention_mask.shape[1], int(attention_mask.sum(1).min())
+    return torch.tensor(sorted(rng.sample(range(T - shortest, T), min(k, shortest))))
+
+
+def lm_drift(base_logits, adapted_logits):
+    """KL(base ‖ adapted) per position, averaged: how far the adapters moved the next-token distribution."""
+    base, adapted = F.log_softmax(base_logits, -1), F.log_softmax(adapted_logits, -1)
+    return F.kl_div(adapted, base, log_target=True, reduction="none").sum(-1).mean()
 
 
 # --- data for one step ------------------------------------------------------------
@@ -506,7 +536,7 @@ def train(args):
     info = {"kind": "rank", "dataset": args.dataset, "domain": ds.domain, "base": os.path.abspath(args.base),
             "sasrec": os.path.abspath(args.sasrec or os.path.join(out_dir, f"sasrec-{args.dataset}", "model.pt")),
             "train_rows": len(rows), "epochs": args.epochs, "effective_batch": per_step, "total_steps": total,
-            "lr": args.lr, "fusion_lr": args.fusion_lr, "aux_weight": args.aux_weight,
+            "lr": args.lr, "fusion_lr": args.fusion_lr, "aux_weight": args.aux_weight, "keep_lm": args.keep_lm,
             "request_share": args.request_share if ds.facts is not None else 0.0, "hybrid": args.hybrid, "head": args.head, "order": args.order,
             "title_tokens": args.title_tokens, "with_creator": args.with_creator and ds.creators is not None, "lora": {"r": lora_r, "alpha": lora_alpha, "dropout": lora_dropout,
             "targets": lora_targets, "layers": args.lora_layers if args.hybrid == "off" else "all"},
@@ -536,14 +566,21 @@ def train(args):
             batch = make_batch(prompt, ds.texts, chunk, perms, item_table, hybrid_step, [lines[i] for i in idx],
                                args.head == "items")
             targets = torch.tensor([r.candidates.index(r.target) for r in chunk])
+            anchors = lm_anchors(batch["attention_mask"], keep_lm_positions, rng) if args.keep_lm else None
             with autocast():
-                llm_prompt_order = ranker.llm_scores(batch, dev)
+                if anchors is None:
+                    llm_prompt_order = ranker.llm_scores(batch, dev)
+                else:
+                    llm_prompt_order, adapted = ranker.llm_scores(batch, dev, anchors)
+                    base_next = ranker.base_logits(batch, dev, anchors)
             llm = torch.empty_like(llm_prompt_order)
             for k, perm in enumerate(perms):
                 llm[k, perm] = llm_prompt_order[k]
             loss = F.cross_entropy(ranker.fuse(llm, features.to(dev)), targets.to(dev))
             if args.aux_weight:
                 loss = loss + args.aux_weight * F.cross_entropy(llm, targets.to(dev))
+            if anchors is not None:
+                loss = loss + args.keep_lm * lm_drift(base_next, adapted)
             (loss * len(idx) / per_step).backward()
             loss_sum += loss.item() * len(idx)
             n += len(idx)
@@ -692,6 +729,44 @@ def run_eval(args):
     return results
 
 
+def explanation_drift(run, dev, items=40, new_tokens=40):
+    """How far a run's adapters move free generation: the merged weights also write the app's
+    explanations. For `items` catalog items, the app's kind of explanation prompt; the base model's
+    greedy explanation, and on those tokens KL(base ‖ adapted) per token (teacher-forced); and how
+    often each model's own greedy text repeats a 4-gram (the degeneration a ranking-only LoRA shows)."""
+    _, ranker, prompt, ds, _, _ = load_run(run, dev)
+    tok, llm = prompt.tok, ranker.lm.llm
+    plural, singular = NOUNS[ds.domain]
+    kls, repeats = [], {"base": 0, "adapted": 0}
+
+    def repeats_a_4gram(ids):
+        grams = [tuple(ids[k:k + 4]) for k in range(len(ids) - 3)]
+        return len(grams) != len(set(grams))
+
+    for i in random.Random(0).sample(range(1, ds.num_items + 1), items):
+        title, creator = ds.texts[i] if isinstance(ds.texts[i], tuple) else (ds.texts[i], None)
+        by = f" (by {creator})" if creator else ""
+        messages = [{"role": "system", "content": f"You are a friendly {singular} recommender. Be specific and brief."},
+                    {"role": "user", "content": f'A reader asked for {plural}: "something good". In one or two sentences, '
+                                                f'tell them why they may enjoy "{title}"{by}.'}]
+        ids = tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)["input_ids"].to(dev)
+        n = ids.shape[1]
+        with torch.no_grad():
+            with llm.disable_adapter():
+                base_text = llm.generate(ids, max_new_tokens=new_tokens, do_sample=False, pad_token_id=tok.pad_token_id)
+                base_logits = llm(base_text).logits[0, n - 1:-1].float()
+            adapted_logits = llm(base_text).logits[0, n - 1:-1].float()
+            own = llm.generate(ids, max_new_tokens=new_tokens, do_sample=False, pad_token_id=tok.pad_token_id)
+        kls.append(float(lm_drift(base_logits, adapted_logits)))
+        repeats["base"] += repeats_a_4gram(base_text[0, n:].tolist())
+        repeats["adapted"] += repeats_a_4gram(own[0, n:].tolist())
+    result = {"items": items, "new_tokens": new_tokens, "kl_per_token": round(sum(kls) / len(kls), 4),
+              "repeats_4gram": {k: round(v / items, 3) for k, v in repeats.items()}}
+    with open(os.path.join(run, "drift.json"), "w") as f:
+        json.dump(result, f, indent=1)
+    return result
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dataset", default=dataset)
@@ -713,6 +788,7 @@ def main():
     ap.add_argument("--no-creator", dest="with_creator", action="store_false", help="titles only, even where the dataset has creators")
     ap.add_argument("--beta-init", type=float, default=beta_init)
     ap.add_argument("--aux-weight", type=float, default=aux_weight)
+    ap.add_argument("--keep-lm", type=float, default=keep_lm, help="weight of KL(base ‖ adapted) at sampled prompt positions")
     ap.add_argument("--request-share", type=float, default=request_share)
     ap.add_argument("--catalog", default=catalog, help="a catalog folder whose books.csv has genres (request lines)")
     ap.add_argument("--eval-every", type=int, default=eval_every)
@@ -722,12 +798,16 @@ def main():
     ap.add_argument("--device", default=device, choices=["cpu", "cuda"])
     ap.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp32"])
     ap.add_argument("--eval-only", action="store_true")
+    ap.add_argument("--drift-only", action="store_true", help="measure how far the adapters move free generation (explanations)")
     ap.add_argument("--no-eval", action="store_true")
     ap.add_argument("--splits", default="val,test")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     args.run = args.run or os.path.join(out_dir, f"rank-{args.dataset}")
     try:
+        if args.drift_only:
+            print("drift", json.dumps(explanation_drift(args.run, torch.device(args.device))))
+            return
         if not args.eval_only:
             train(args)
         if not args.no_eval:

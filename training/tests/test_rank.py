@@ -120,7 +120,7 @@ def test_ranker_trains_with_cross_fitted_sasrec_resumes_and_evaluates_every_rank
     args = argparse.Namespace(dataset=ds_dir, data_dir=None, base=base, sasrec=str(runs / "sasrec-app" / "model.pt"),
                               run=str(tmp_path / "rank"), train_samples=8, epochs=1, micro_batch=2, grad_accum=2, lr=1e-2,
                               fusion_lr=1e-2, lora_layers=1, hybrid="curriculum", head="labels", order="shuffled", title_tokens=4, with_creator=True,
-                              beta_init=0.5, aux_weight=0.5, request_share=0.0, catalog=None, eval_every=4, save_every=1, seed=0, threads=1, device="cpu", dtype="fp32",
+                              beta_init=0.5, aux_weight=0.5, keep_lm=0.0, request_share=0.0, catalog=None, eval_every=4, save_every=1, seed=0, threads=1, device="cpu", dtype="fp32",
                               splits="val")
     rank.train(args)
     log = [json.loads(line) for line in open(tmp_path / "rank" / "train_log.jsonl")]
@@ -187,3 +187,38 @@ def test_beta_chosen_on_val_is_zero_for_a_useless_llm_and_large_for_a_decisive_o
     decisive = torch.nn.functional.one_hot(targets, 20).float() * 3
     assert rank.beta_on(features, noise, rows, mix) < 0.2
     assert rank.beta_on(features, decisive, rows, mix) > 1.0
+
+
+def test_keep_lm_holds_the_adapted_models_next_token_distributions_near_the_base(tmp_path):
+    """The merged ranking adapters also write the explanations: with keep-lm the adapted model's
+    next-token distributions stay closer to the base model's than without, on rows it never saw."""
+    torch.set_num_threads(1)
+    ds_dir = _app_dataset(tmp_path)
+    base = helpers.base_folder(str(tmp_path / "base"))
+    ds = data.load(ds_dir)
+    for name in ("", "-fold0of2", "-fold1of2"):
+        os.makedirs(tmp_path / "runs" / f"sasrec-app{name}")
+        sas = SASRec(ds.num_items, dim=8, max_len=10)
+        torch.save({"state_dict": sas.state_dict(), "num_items": ds.num_items, "dim": 8, "max_len": 10, "blocks": 2,
+                    "heads": 1, "model": "sasrec"}, tmp_path / "runs" / f"sasrec-app{name}" / "model.pt")
+
+    def drift_after(weight):
+        run = str(tmp_path / f"rank-keep{weight}")
+        args = argparse.Namespace(dataset=ds_dir, data_dir=None, base=base, sasrec=str(tmp_path / "runs" / "sasrec-app" / "model.pt"),
+                                  run=run, train_samples=16, epochs=1, micro_batch=2, grad_accum=1, lr=5e-2, fusion_lr=1e-2,
+                                  lora_layers=2, hybrid="off", head="labels", order="shuffled", title_tokens=4, with_creator=True,
+                                  beta_init=0.5, aux_weight=0.5, keep_lm=weight, request_share=0.0, catalog=None, eval_every=0,
+                                  save_every=10, seed=0, threads=1, device="cpu", dtype="fp32")
+        rank.train(args)
+        _, ranker, prompt, run_ds, _, item_table = rank.load_run(run, torch.device("cpu"))
+        rows = run_ds.val[:4]
+        batch = rank.make_batch(prompt, run_ds.texts, rows, [list(range(len(r.candidates))) for r in rows], item_table, False)
+        real = torch.arange(batch["input_ids"].shape[1] - int(batch["attention_mask"].sum(1).min()), batch["input_ids"].shape[1])
+        with torch.no_grad():
+            return float(rank.lm_drift(ranker.base_logits(batch, torch.device("cpu"), real), ranker.forward_at(batch, torch.device("cpu"), real)))
+
+    free, held = drift_after(0.0), drift_after(5.0)
+    assert free > 0
+    assert held < 0.7 * free  # seeded: 0.57 against 1.10 when written
+    same = torch.randn(3, 7, 11)
+    assert float(rank.lm_drift(same, same)) == pytest.approx(0.0, abs=1e-6)
