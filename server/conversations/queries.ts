@@ -69,19 +69,30 @@ export async function ensureConversation(
   if (!existing) await db.conversation.create({ data: { id, userId, title: titleFromText(firstText) } });
 }
 
+/**
+ * A new message's time: now, or 1 ms after the conversation's latest message when that is not
+ * earlier (a question and its answer are often stored within the same millisecond). Messages are
+ * read back in createdAt order, so this keeps them in the order they were written.
+ */
+async function nextMessageTime(db: Db, conversationId: string): Promise<Date> {
+  const latest = await db.message.findFirst({ where: { conversationId }, orderBy: { createdAt: "desc" }, select: { createdAt: true } });
+  return new Date(Math.max(Date.now(), (latest?.createdAt.getTime() ?? 0) + 1));
+}
+
 export async function saveUserMessage(
   db: Db,
   { conversationId, message }: { conversationId: string; message: ChatMessage },
 ): Promise<void> {
   // The same id twice (a retried request) must not duplicate the message.
-  await db.$transaction([
-    db.message.upsert({
+  await db.$transaction(async (tx) => {
+    const createdAt = await nextMessageTime(tx as Db, conversationId);
+    await tx.message.upsert({
       where: { id: message.id },
-      create: { id: message.id, conversationId, role: "user", parts: asJson(message.parts), status: "complete" },
+      create: { id: message.id, conversationId, role: "user", parts: asJson(message.parts), status: "complete", createdAt },
       update: {},
-    }),
-    db.conversation.update({ where: { id: conversationId }, data: { updatedAt: new Date() } }),
-  ]);
+    });
+    await tx.conversation.update({ where: { id: conversationId }, data: { updatedAt: new Date() } });
+  });
 }
 
 /** Stores the assistant message as `streaming` before the first byte goes out. */
@@ -89,7 +100,10 @@ export async function startAssistantMessage(
   db: Db,
   { conversationId, id }: { conversationId: string; id: string },
 ): Promise<void> {
-  await db.message.create({ data: { id, conversationId, role: "assistant", parts: [], status: "streaming" } });
+  await db.$transaction(async (tx) => {
+    const createdAt = await nextMessageTime(tx as Db, conversationId);
+    await tx.message.create({ data: { id, conversationId, role: "assistant", parts: [], status: "streaming", createdAt } });
+  });
 }
 
 /** Saves what has streamed so far (status stays `streaming`): a crash mid-answer keeps it. */

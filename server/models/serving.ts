@@ -47,7 +47,7 @@ export async function servingModel(db: Db): Promise<ServingModel> {
   if (typeof dir !== "string") return { unavailable: dir.none };
   if (state.dir === dir) return { runtime: state.registry.current() };
   const failed = state.failure;
-  if (failed?.dir === dir && Date.now() - failed.at < RETRY_AFTER_MS) return fallback(failed.message);
+  if (failed?.dir === dir && Date.now() - failed.at < RETRY_AFTER_MS) return fallback();
   try {
     if (state.loading?.dir !== dir) state.loading = { dir, done: state.registry.serve(dir) };
     await state.loading.done;
@@ -58,13 +58,14 @@ export async function servingModel(db: Db): Promise<ServingModel> {
     const message = error instanceof Error ? error.message : String(error);
     console.error(`model ${dir} could not load: ${message}`);
     state.failure = { dir, message, at: Date.now() };
-    return fallback(message);
+    return fallback();
   } finally {
     if (state.loading?.dir === dir) state.loading = null;
   }
 }
 
-function fallback(message: string): ServingModel {
-  // Keep answering with the version that was serving before, if any.
-  return state.dir ? { runtime: state.registry.current() } : { unavailable: `the language model could not load: ${message}` };
+function fallback(): ServingModel {
+  // Keep answering with the version that was serving before, if any. The reason (file names, paths)
+  // is in the server log, not in what visitors read.
+  return state.dir ? { runtime: state.registry.current() } : { unavailable: "the language model could not load (the server log says why)" };
 }

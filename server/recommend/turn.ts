@@ -114,19 +114,20 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
       }
       await saveProgress();
 
-      let modelFailure: string | null = null;
-      let explanationFailure: string | null = null;
+      // What went wrong is logged; visitors read that it went wrong, not file names or stack traces.
+      let modelFailed = false;
+      let explanationFailed = false;
       const ranked = llm && ranks?.ranks
         ? await rankForTurn(llm, { index, request, base, exclude, demote, nouns, count: LIST_LENGTH, signal }).catch((error: unknown) => {
             // A model that fails on this request must not cost the visitor the answer.
             if (signal?.aborted) throw error;
             console.error("model ranking failed; answering with the baseline", error);
-            modelFailure = error instanceof Error ? error.message : String(error);
+            modelFailed = true;
             return null;
           })
         : null;
       const picks: BaselinePick[] = ranked?.picks ?? base.picks.slice(0, LIST_LENGTH);
-      const explainer = modelFailure === null ? llm : null;
+      const explainer = modelFailed ? null : llm;
       const historyTitles = explainer ? modelHistory(explainer, index, base.seeds).entries.map((e) => e.title) : [];
       for (const [i, pick] of picks.entries()) {
         const card = await storeRecommendation(db, { assistantMessageId, pick, rank: i + 1, rankedBy: ranked ? llm!.version : null, explaining: explainer !== null, nouns });
@@ -145,7 +146,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
           // The card keeps its evidence as the explanation; the notice says what happened.
           if (signal?.aborted) throw error;
           console.error("explanation failed", error);
-          explanationFailure ??= error instanceof Error ? error.message : String(error);
+          explanationFailed = true;
           return `${pick.evidence}.`;
         });
         card.status = "ready";
@@ -154,7 +155,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
         await saveProgress();
       }
       const notRanking = ranks && !ranks.ranks ? ranks.why : null;
-      write({ type: "data-notice", id: `${assistantMessageId}-notice`, data: noticeFor(model, ranked !== null, notRanking, modelFailure ?? explanationFailure, explanationFailure !== null) });
+      write({ type: "data-notice", id: `${assistantMessageId}-notice`, data: noticeFor(model, ranked !== null, notRanking, modelFailed || explanationFailed, explanationFailed && !modelFailed) });
     }
     await finishAssistantMessage(db, { id: assistantMessageId, parts, status: "complete" });
     writer.write({ type: "finish" });
@@ -171,18 +172,18 @@ function noticeFor(
   model: Awaited<ReturnType<typeof servingModel>>,
   rankedByLlm: boolean,
   notRanking: string | null,
-  failure: string | null,
+  failed: boolean,
   onlyExplanationsFailed: boolean,
 ): Notice {
-  if (failure !== null && onlyExplanationsFailed && "runtime" in model) {
+  if (failed && onlyExplanationsFailed && "runtime" in model) {
     const ranker = rankedByLlm ? `Ranked by the language model ${model.runtime.version}` : "Ranked by the baseline recommender";
     return {
       level: "warning",
-      text: `${ranker}; the language model ${model.runtime.version} could not write the explanations (${failure}), so the cards show the recommender's evidence instead.`,
+      text: `${ranker}; the language model ${model.runtime.version} could not write the explanations, so the cards show the recommender's evidence instead.`,
     };
   }
-  if (failure !== null) {
-    return { level: "warning", text: `Answered by the baseline recommender: the language model failed on this request (${failure}).` };
+  if (failed) {
+    return { level: "warning", text: "Answered by the baseline recommender: the language model failed on this request." };
   }
   if ("unavailable" in model) {
     return {

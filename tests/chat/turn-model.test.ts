@@ -102,7 +102,8 @@ describe("a chat turn with a language model serving", () => {
     expect(cards.length).toBe(5);
     expect(cards.every((c) => c.source.startsWith("baseline:"))).toBe(true);
     expect(notice?.level).toBe("warning");
-    expect(notice?.text).toMatch(/the language model could not load: .*sasrec\.onnx/);
+    expect(notice?.text).toMatch(/the language model could not load/);
+    expect(notice?.text).not.toMatch(/sasrec|onnx|\//); // the file that failed is in the log, not in the notice
   });
 
   it("serves the baseline's order when the model's ranking was not shown to beat it, and still explains", async () => {
@@ -164,7 +165,8 @@ describe("a chat turn with a language model serving", () => {
     try {
       const { cards, notice } = await turn(t, userId, "conv-model-fails", `Something like ${items[0]!.title}`);
       expect(notice?.level).toBe("warning");
-      expect(notice?.text).toMatch(/^Ranked by the language model tiny-random; the language model tiny-random could not write the explanations \(.*this template renders no chat/);
+      expect(notice?.text).toMatch(/^Ranked by the language model tiny-random; the language model tiny-random could not write the explanations/);
+      expect(notice?.text).not.toMatch(/template|raise_exception/); // the internal error is logged, not shown
       expect(cards).toHaveLength(5);
       expect(cards.every((c) => c.source === manifest.version && c.status === "ready" && /\.$/.test(c.explanation))).toBe(true);
     } finally {

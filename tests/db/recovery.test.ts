@@ -58,13 +58,3 @@ describe.each(["sqlite", "postgresql"] as const)("answer recovery on %s", (kind)
     expect(failed.map((m) => m.id).sort()).toEqual([`${c.id}-abandoned`, `${c.id}-live`]);
   });
 });
-
-test("SQLite databases are opened in write-ahead-log mode", async () => {
-  const t = await createTestDatabase("sqlite");
-  try {
-    const [mode] = await t.db.$queryRawUnsafe<{ journal_mode: string }[]>("PRAGMA journal_mode");
-    expect(mode?.journal_mode).toBe("wal");
-  } finally {
-    await t.cleanup();
-  }
-});
