@@ -3,7 +3,14 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   // tsconfig.json's "@/*" → repo root.
-  resolve: { alias: [{ find: /^@\//, replacement: `${path.resolve(import.meta.dirname)}/` }] },
+  // server-only throws unless resolved under React's "react-server" condition, as Next.js does for
+  // server code; tests are server code.
+  resolve: {
+    alias: [
+      { find: /^@\//, replacement: `${path.resolve(import.meta.dirname)}/` },
+      { find: /^server-only$/, replacement: path.resolve(import.meta.dirname, "node_modules/server-only/empty.js") },
+    ],
+  },
   test: {
     include: ["tests/**/*.test.ts"],
     // A real PostgreSQL server and migrated template databases for the run; see tests/setup/.

@@ -4,8 +4,8 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { FEEDBACK_KINDS, type FeedbackKindName } from "@/server/chat/types";
 import { currentVisitor } from "@/server/chat/visitor-session";
-import { deleteConversation } from "@/server/conversations/queries";
-import { FeedbackTargetError, toggleFeedback } from "@/server/feedback/feedback";
+import { deleteConversation } from "@/server/db/queries/conversations";
+import { FeedbackTargetError, toggleFeedback } from "@/server/db/queries/feedback";
 
 const FeedbackInput = z.object({ recommendationId: z.string().min(1).max(64), kind: z.enum(FEEDBACK_KINDS) });
 

@@ -18,12 +18,12 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { createUIMessageStream, type UIMessageChunk } from "ai";
 import type { ChatMessage } from "../server/chat/types";
-import { ensureConversation, saveUserMessage } from "../server/conversations/queries";
+import { ensureConversation, saveUserMessage } from "../server/db/queries/conversations";
 import { openDb, type Db } from "../server/db/client";
 import { migrateDatabase } from "../server/db/migrate";
 import { loadDemoCatalog } from "../server/import/demo";
 import { runTurn } from "../server/recommend/turn";
-import { ensureVisitor } from "../server/visitors";
+import { ensureVisitor } from "../server/db/queries/users";
 import { createDatabase, databaseUrlFor, dropDatabase } from "../tests/setup/postgres-admin";
 import { postgresBinariesMissing, startPostgresServer } from "../tests/setup/postgres-server";
 

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { currentVisitor } from "@/server/chat/visitor-session";
-import { listConversations } from "@/server/conversations/queries";
+import { listConversations } from "@/server/db/queries/conversations";
 import { ConversationLink } from "./conversation-link";
 import { SidebarFrame } from "./sidebar-frame";
 

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { Db } from "./db/client";
 
 /**
  * Until real auth lands, each browser gets a stable random identity in a cookie.
@@ -16,8 +15,4 @@ export function newVisitorId(): string {
 
 export function isVisitorId(value: string | undefined): value is string {
   return value !== undefined && UUID.test(value);
-}
-
-export async function ensureVisitor(db: Db, id: string): Promise<void> {
-  await db.user.upsert({ where: { id }, create: { id }, update: {} });
 }

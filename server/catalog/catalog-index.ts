@@ -1,5 +1,5 @@
 import type { Db } from "../db/client";
-import { Prisma } from "../db/generated/sqlite/client";
+import { catalogItems, catalogStamp, itemPopularity } from "../db/queries/catalog";
 import { normalizeWords } from "../understand/words";
 
 /**
@@ -60,36 +60,8 @@ export function splitGenres(genres: string | null): string[] {
   return genres ? genres.split("|").filter(Boolean) : [];
 }
 
-/** SQL that counts an interaction as a positive signal (ratings 4+, to-read, likes, ...). */
-export function positiveInteraction(alias: string): Prisma.Sql {
-  return Prisma.raw(
-    `((${alias}.kind = 'rating' AND ${alias}.value >= 4) OR ${alias}.kind IN ('to_read', 'view', 'click', 'like', 'save'))`,
-  );
-}
-
-async function catalogStamp(db: Db, catalog: string): Promise<string> {
-  // "<items>:<latest update>:<interactions>"; the first two identify the items alone.
-  const [items, latest, interactions] = await Promise.all([
-    db.item.count({ where: { catalog } }),
-    db.item.findFirst({ where: { catalog }, orderBy: { updatedAt: "desc" }, select: { updatedAt: true } }),
-    db.interaction.count({ where: { item: { catalog } } }),
-  ]);
-  return `${items}:${latest?.updatedAt.getTime() ?? 0}:${interactions}`;
-}
-
 async function buildIndex(db: Db, catalog: string, stamp: string): Promise<CatalogIndex> {
-  const [items, counts] = await Promise.all([
-    db.item.findMany({
-      where: { catalog },
-      select: { id: true, externalId: true, title: true, year: true, creators: true, genres: true, metadata: true },
-    }),
-    db.$queryRaw<{ itemId: number | bigint; n: number | bigint }[]>`
-      SELECT i.item_id AS "itemId", COUNT(*) AS n FROM interactions i
-      JOIN items it ON it.id = i.item_id
-      WHERE it.catalog = ${catalog} AND ${positiveInteraction("i")}
-      GROUP BY i.item_id`,
-  ]);
-  const popularity = new Map(counts.map((c) => [Number(c.itemId), Number(c.n)]));
+  const [items, popularity] = await Promise.all([catalogItems(db, { catalog }), itemPopularity(db, { catalog })]);
   return indexOf(
     catalog,
     items.map((item) => ({ ...item, originalTitle: originalTitleOf(item.metadata), popularity: popularity.get(item.id) ?? 0 })),
@@ -146,7 +118,7 @@ const RECHECK_MS = 5_000;
 export async function getCatalogIndex(db: Db, catalog: string): Promise<CatalogIndex> {
   const cached = cache.get(catalog);
   if (cached && Date.now() - cached.checkedAt < RECHECK_MS) return cached.index;
-  const stamp = await catalogStamp(db, catalog);
+  const stamp = await catalogStamp(db, { catalog });
   const index = cached?.index.stamp === stamp ? cached.index : await buildIndex(db, catalog, stamp);
   cache.set(catalog, { index, checkedAt: Date.now() });
   return index;

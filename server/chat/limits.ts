@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Db } from "../db/client";
+import { answersBeingWritten, userMessageTimes } from "../db/queries/conversations";
 import { AppError } from "../http/errors";
 
 /**
@@ -30,17 +31,12 @@ export async function checkChatLimits(
   db: Db,
   { userId, now = new Date(), limits = chatLimits() }: { userId: string; now?: Date; limits?: ReturnType<typeof chatLimits> },
 ): Promise<void> {
-  const recent = await db.message.findMany({
-    where: { role: "user", createdAt: { gt: new Date(now.getTime() - WINDOW_MS) }, conversation: { userId } },
-    orderBy: { createdAt: "asc" },
-    select: { createdAt: true },
-    take: limits.messagesPerMinute,
-  });
+  const recent = await userMessageTimes(db, { userId, since: new Date(now.getTime() - WINDOW_MS), take: limits.messagesPerMinute });
   if (recent.length >= limits.messagesPerMinute) {
-    const retryAfter = (recent[0]!.createdAt.getTime() + WINDOW_MS - now.getTime()) / 1000;
+    const retryAfter = (recent[0]!.getTime() + WINDOW_MS - now.getTime()) / 1000;
     throw new AppError("rate_limited:messages", `You are sending messages too fast (the limit is ${limits.messagesPerMinute} a minute). Try again in a moment.`, retryAfter);
   }
-  const writing = await db.message.count({ where: { role: "assistant", status: "streaming", conversation: { userId } } });
+  const writing = await answersBeingWritten(db, { userId });
   if (writing >= limits.concurrentAnswers) {
     throw new AppError(
       "rate_limited:answers",

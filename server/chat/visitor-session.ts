@@ -1,6 +1,7 @@
 import { cookies } from "next/headers";
 import { getDb, type Db } from "../db/client";
-import { VISITOR_COOKIE, ensureVisitor, isVisitorId } from "../visitors";
+import { ensureVisitor } from "../db/queries/users";
+import { VISITOR_COOKIE, isVisitorId } from "../visitors";
 
 /** The current visitor's id (set by proxy.ts) and the database, for pages, routes and actions. */
 export async function currentVisitor(): Promise<{ db: Db; userId: string } | null> {

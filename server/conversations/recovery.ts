@@ -1,6 +1,6 @@
 import type { Db } from "../db/client";
 import type { DatabaseKind } from "../db/env";
-import { failAbandonedMessages } from "./queries";
+import { failAbandonedMessages } from "../db/queries/conversations";
 
 /**
  * Crash recovery for answers. A turn stores its answer as `streaming` and touches it every

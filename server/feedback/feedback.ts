@@ -1,91 +1,5 @@
 import type { Db } from "../db/client";
-import type { FeedbackKindName } from "../chat/types";
-
-/**
- * Feedback on a recommended item. Each kind is a toggle for the user (click thumbs up again to
- * take it back); thumbs up and thumbs down exclude each other. Every feedback row also becomes
- * an Interaction, the training data of the next model update, and is removed with it.
- */
-
-const INTERACTION_FOR = {
-  thumbs_up: "like",
-  thumbs_down: "dislike",
-  save: "save",
-  not_interested: "not_interested",
-  click: "click",
-} as const;
-
-const OPPOSITE: Partial<Record<FeedbackKindName, FeedbackKindName>> = {
-  thumbs_up: "thumbs_down",
-  thumbs_down: "thumbs_up",
-};
-
-export class FeedbackTargetError extends Error {
-  constructor() {
-    super("That recommendation does not exist or is not yours.");
-  }
-}
-
-/** Applies one feedback click and returns the kinds now active on the recommendation. */
-export async function toggleFeedback(
-  db: Db,
-  { userId, recommendationId, kind }: { userId: string; recommendationId: string; kind: FeedbackKindName },
-): Promise<FeedbackKindName[]> {
-  const recommendation = await db.recommendation.findFirst({
-    where: { id: recommendationId, message: { conversation: { userId } } },
-    select: { id: true, itemId: true },
-  });
-  if (!recommendation) throw new FeedbackTargetError();
-
-  await db.$transaction(async (tx) => {
-    const existing = await tx.feedback.findMany({ where: { recommendationId, userId }, select: { id: true, kind: true } });
-    const remove = existing.filter(
-      (f) => (f.kind === kind && kind !== "click") || f.kind === OPPOSITE[kind],
-    );
-    const isUndo = kind !== "click" && existing.some((f) => f.kind === kind);
-    if (remove.length) {
-      const ids = remove.map((f) => f.id);
-      await tx.interaction.deleteMany({ where: { source: { in: ids.map((id) => `feedback:${id}`) } } });
-      await tx.feedback.deleteMany({ where: { id: { in: ids } } });
-    }
-    if (isUndo) return;
-    const feedback = await tx.feedback.create({ data: { recommendationId, userId, kind } });
-    await tx.interaction.create({
-      data: {
-        userId,
-        itemId: recommendation.itemId,
-        kind: INTERACTION_FOR[kind],
-        at: feedback.createdAt,
-        source: `feedback:${feedback.id}`,
-      },
-    });
-  });
-  return activeFeedback(db, { userId, recommendationIds: [recommendationId] }).then((m) => m[recommendationId] ?? []);
-}
-
-/** Active feedback kinds per recommendation, for rendering cards after a reload. */
-export async function activeFeedback(
-  db: Db,
-  { userId, recommendationIds }: { userId: string; recommendationIds: string[] },
-): Promise<Record<string, FeedbackKindName[]>> {
-  if (recommendationIds.length === 0) return {};
-  const rows = await db.feedback.findMany({
-    where: { userId, recommendationId: { in: recommendationIds }, kind: { not: "click" } },
-    select: { recommendationId: true, kind: true },
-  });
-  const byRecommendation: Record<string, FeedbackKindName[]> = {};
-  for (const row of rows) (byRecommendation[row.recommendationId] ??= []).push(row.kind);
-  return byRecommendation;
-}
-
-/** Items this user said they are not interested in: never recommended to them again. */
-export async function notInterestedItemIds(db: Db, { userId }: { userId: string }): Promise<number[]> {
-  const rows = await db.interaction.findMany({
-    where: { userId, kind: "not_interested" },
-    select: { itemId: true },
-  });
-  return rows.map((r) => r.itemId);
-}
+import { dislikes } from "../db/queries/interactions";
 
 /**
  * How a thumbs down lowers an item for the user who gave it. In the conversation where it was given
@@ -104,10 +18,6 @@ export function dislikeWeight(age: number): number {
 
 /** The user's thumbs-down items with their weight now (the newest thumbs down per item counts). */
 export async function dislikeWeights(db: Db, { userId, now = new Date() }: { userId: string; now?: Date }): Promise<Map<number, number>> {
-  const rows = await db.interaction.findMany({
-    where: { userId, kind: "dislike" },
-    orderBy: { at: "asc" },
-    select: { itemId: true, at: true },
-  });
+  const rows = await dislikes(db, { userId });
   return new Map(rows.map((r) => [r.itemId, dislikeWeight(now.getTime() - r.at.getTime())]));
 }

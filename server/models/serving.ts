@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { ModelRegistry, type ModelRuntime } from "@/model-runtime";
 import type { Db } from "../db/client";
+import { servingVersionPath } from "../db/queries/models";
 
 /**
  * Which language model answers chats. The version folder comes from RECO_MODEL_DIR (`off`: none),
@@ -36,8 +37,8 @@ async function wantedDir(db: Db): Promise<string | { none: string }> {
   if (modelTurnedOff()) return { none: "the language model is turned off (RECO_MODEL_DIR=off)" };
   const fromEnv = process.env.RECO_MODEL_DIR?.trim();
   if (fromEnv) return path.resolve(fromEnv);
-  const serving = await db.modelVersion.findFirst({ where: { status: "serving" }, orderBy: { promotedAt: "desc" } });
-  if (serving) return path.resolve(serving.path);
+  const serving = await servingVersionPath(db);
+  if (serving) return path.resolve(serving);
   if (existsSync(path.join(DEMO_MODEL_DIR, "manifest.json"))) return path.resolve(DEMO_MODEL_DIR);
   return { none: "no language model is installed yet (`npm run setup` builds the demo model)" };
 }

@@ -1,6 +1,6 @@
 import type { Db } from "../db/client";
-import { Prisma } from "../db/generated/sqlite/client";
-import { type CatalogEntry, type CatalogIndex, positiveInteraction } from "../catalog/catalog-index";
+import { type CatalogEntry, type CatalogIndex } from "../catalog/catalog-index";
+import { type CoCount, cooccurrence, recentPositiveCandidates } from "../db/queries/interactions";
 import { matchesRequest } from "../understand/filters";
 import type { Request } from "../understand/request";
 import { shortTitle } from "../understand/request";
@@ -61,26 +61,9 @@ export function sinkDisliked<T extends { entry: CatalogEntry }>(picks: T[], demo
     .map((x) => x.pick);
 }
 
-type CoCount = { seedId: number | bigint; itemId: number | bigint; shared: number | bigint };
-
-async function cooccurrence(db: Db, seedIds: number[]): Promise<CoCount[]> {
-  if (seedIds.length === 0) return [];
-  return db.$queryRaw<CoCount[]>`
-    SELECT a.item_id AS "seedId", b.item_id AS "itemId", COUNT(DISTINCT a.user_id) AS shared
-    FROM interactions a
-    JOIN interactions b ON b.user_id = a.user_id AND b.item_id <> a.item_id
-    WHERE a.item_id IN (${Prisma.join(seedIds)}) AND ${positiveInteraction("a")} AND ${positiveInteraction("b")}
-    GROUP BY a.item_id, b.item_id`;
-}
-
 /** The user's own most recent positive items, oldest first: the seeds when the message names none. */
 async function historySeeds(db: Db, userId: string, index: CatalogIndex): Promise<CatalogEntry[]> {
-  const rows = await db.interaction.findMany({
-    where: { userId, item: { catalog: index.catalog }, kind: { in: ["like", "save", "click", "to_read", "rating"] } },
-    orderBy: { at: "desc" },
-    select: { itemId: true, kind: true, value: true },
-    take: 200,
-  });
+  const rows = await recentPositiveCandidates(db, { userId, catalog: index.catalog, take: 200 });
   const seeds = new Map<number, CatalogEntry>();
   for (const row of rows) {
     if (row.kind === "rating" && (row.value ?? 0) < 4) continue;
@@ -241,7 +224,7 @@ export async function recommendBaseline(
   // Room for the picks that thumbs-down items sink below.
   const wanted = demote.size > 0 ? 2 * limit : limit;
   const excluded = new Set([...exclude, ...seeds.map((s) => s.id), ...request.excludedItems.map((e) => e.id)]);
-  const counts = await cooccurrence(db, seeds.map((s) => s.id));
+  const counts = await cooccurrence(db, { seedIds: seeds.map((s) => s.id) });
 
   // Asked for by name through their series ("the next one after Catching Fire"): first, whatever the filters.
   const series: BaselinePick[] = request.seriesItems

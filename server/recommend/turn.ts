@@ -6,13 +6,15 @@ import { understandTurn } from "../understand/conversation";
 import type { Request } from "../understand/request";
 import { missingNote, promptNote, summaryOf, whichOne } from "../understand/summary";
 import { activeCatalog, catalogNouns, type CatalogNouns } from "../catalog/nouns";
-import { finishAssistantMessage, saveAssistantProgress, startAssistantMessage, touchAssistantMessage } from "../conversations/queries";
+import { finishAssistantMessage, saveAssistantProgress, startAssistantMessage, touchAssistantMessage } from "../db/queries/conversations";
 import { HEARTBEAT_MS } from "../conversations/recovery";
-import { dislikeWeights, notInterestedItemIds } from "../feedback/feedback";
+import { dislikeWeights } from "../feedback/feedback";
+import { notInterestedItemIds } from "../db/queries/interactions";
+import { createRecommendation, itemIdsShown, setExplanation } from "../db/queries/recommendations";
 import { servingModel } from "../models/serving";
 import { type BaselinePick, type BaselineResult, recommendBaseline, yearText } from "./baseline";
 import { explainPick, modelHistory, modelLimits, modelRanks, rankForTurn } from "./llm";
-import { approvedExplanation } from "./reviewed-explanations";
+import { approvedExplanation } from "../db/queries/reviews";
 
 /**
  * One chat turn: read what the user asks for, pick items, and stream the answer — a short intro
@@ -87,7 +89,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
       }
       const exclude = new Set([
         ...(await notInterestedItemIds(db, { userId })),
-        ...(await itemsAlreadyShown(db, conversationId)),
+        ...(await itemIdsShown(db, { conversationId })),
         ...excludedEarlier.map((e) => e.id),
         ...request.excludedItems.map((e) => e.id),
       ]);
@@ -150,7 +152,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
           return `${pick.evidence}.`;
         });
         card.status = "ready";
-        await db.recommendation.update({ where: { id: card.recommendationId }, data: { explanation: card.explanation } });
+        await setExplanation(db, { id: card.recommendationId, explanation: card.explanation });
         write({ type: "data-item", id, data: { ...card } });
         await saveProgress();
       }
@@ -202,14 +204,6 @@ function noticeFor(
       };
 }
 
-async function itemsAlreadyShown(db: Db, conversationId: string): Promise<number[]> {
-  const rows = await db.recommendation.findMany({
-    where: { message: { conversationId } },
-    select: { itemId: true },
-  });
-  return rows.map((r) => r.itemId);
-}
-
 function titleList(entries: CatalogEntry[]): string {
   const titles = entries.slice(0, 3).map((e) => `*${e.title}*`);
   const more = entries.length > 3 ? ` and ${entries.length - 3} more` : "";
@@ -253,8 +247,8 @@ async function storeRecommendation(
   const reviewed = await approvedExplanation(db, { itemId: pick.entry.id, reason: pick.reason });
   const explanation = reviewed ?? (explaining ? "" : `${pick.evidence}.`);
   const source = rankedBy ?? pick.source;
-  const row = await db.recommendation.create({
-    data: { messageId: assistantMessageId, itemId: pick.entry.id, rank, score: pick.score, modelVersion: source, reason: pick.reason, explanation },
+  const row = await createRecommendation(db, {
+    messageId: assistantMessageId, itemId: pick.entry.id, rank, score: pick.score, modelVersion: source, reason: pick.reason, explanation,
   });
   return {
     recommendationId: row.id,

@@ -1,6 +1,7 @@
 import type { CatalogEntry, CatalogIndex } from "../catalog/catalog-index";
 import type { ChatMessage } from "../chat/types";
 import type { Db } from "../db/client";
+import { settledMessages } from "../db/queries/conversations";
 import { type Request, understand } from "./request";
 
 /**
@@ -46,13 +47,7 @@ export async function understandTurn(
   db: Db,
   { conversationId, text, index, catalogItem }: { conversationId: string; text: string; index: CatalogIndex; catalogItem: string },
 ): Promise<TurnUnderstanding> {
-  const stored = await db.message.findMany({
-    where: { conversationId, status: { not: "streaming" } },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: HISTORY + 1,
-    select: { id: true, role: true, parts: true, recommendations: { select: { itemId: true, rank: true }, orderBy: { rank: "asc" } } },
-  });
-  const history = stored.reverse();
+  const history = await settledMessages(db, { conversationId, take: HISTORY + 1 });
   // The message being answered is stored already: the last user message.
   const current = history.findLastIndex((m) => m.role === "user");
   if (current >= 0) history.splice(current, 1);

@@ -5,9 +5,9 @@ import path from "node:path";
 import { createUIMessageStream, type UIMessageChunk } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatMessage, ItemCard, Notice } from "@/server/chat/types";
-import { ensureConversation, saveUserMessage } from "@/server/conversations/queries";
+import { ensureConversation, saveUserMessage } from "@/server/db/queries/conversations";
 import { runTurn } from "@/server/recommend/turn";
-import { ensureVisitor } from "@/server/visitors";
+import { ensureVisitor } from "@/server/db/queries/users";
 import { rehash } from "../runtime/fixture";
 import { createTestDatabase, type TestDatabase } from "../setup/test-database";
 

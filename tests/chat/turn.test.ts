@@ -1,13 +1,14 @@
 import { createUIMessageStream, type UIMessageChunk } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatMessage, ItemCard, Suggestions, Understood } from "@/server/chat/types";
-import { ensureConversation, getConversation, saveUserMessage } from "@/server/conversations/queries";
-import { DISLIKE_HALF_LIFE_DAYS, dislikeWeight, toggleFeedback } from "@/server/feedback/feedback";
+import { ensureConversation, getConversation, saveUserMessage } from "@/server/db/queries/conversations";
+import { toggleFeedback } from "@/server/db/queries/feedback";
+import { DISLIKE_HALF_LIFE_DAYS, dislikeWeight } from "@/server/feedback/feedback";
 import { sinkDisliked } from "@/server/recommend/baseline";
 import { runTurn } from "@/server/recommend/turn";
 import { type CatalogEntry, getCatalogIndex } from "@/server/catalog/catalog-index";
 import { understandTurn } from "@/server/understand/conversation";
-import { ensureVisitor } from "@/server/visitors";
+import { ensureVisitor } from "@/server/db/queries/users";
 import { createTestDatabase, type TestDatabase } from "../setup/test-database";
 
 // A small catalog where the co-occurrence answer is known: everyone who liked "The Hobbit"

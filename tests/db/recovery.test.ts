@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startAssistantMessage, touchAssistantMessage } from "@/server/conversations/queries";
+import { startAssistantMessage, touchAssistantMessage } from "@/server/db/queries/conversations";
 import { recoverAbandonedAnswers, STALE_MS } from "@/server/conversations/recovery";
 import { createTestDatabase, type TestDatabase } from "../setup/test-database";
 

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanText } from "@/server/chat/clean-text";
 import { ChatRequest, messageText } from "@/server/chat/request";
 import { type ChatMessage, MAX_MESSAGE_CHARS } from "@/server/chat/types";
-import { ensureConversation, saveUserMessage } from "@/server/conversations/queries";
+import { ensureConversation, saveUserMessage } from "@/server/db/queries/conversations";
 import { importFiles } from "@/server/import/import";
 import { runTurn } from "@/server/recommend/turn";
-import { ensureVisitor } from "@/server/visitors";
+import { ensureVisitor } from "@/server/db/queries/users";
 import { fixture } from "../import/helpers";
 import { createTestDatabase, type TestDatabase } from "../setup/test-database";
 

@@ -3,7 +3,7 @@ import { checkChatLimits, MAX_CHAT_BODY_BYTES } from "@/server/chat/limits";
 import { ChatRequest, messageText } from "@/server/chat/request";
 import type { ChatMessage } from "@/server/chat/types";
 import { currentVisitor } from "@/server/chat/visitor-session";
-import { ConversationOwnershipError, ensureConversation, saveUserMessage } from "@/server/conversations/queries";
+import { ConversationOwnershipError, ensureConversation, saveUserMessage } from "@/server/db/queries/conversations";
 import { AppError, errorResponse } from "@/server/http/errors";
 import { checkSameOrigin, readJsonBody } from "@/server/http/guards";
 import { runTurn } from "@/server/recommend/turn";

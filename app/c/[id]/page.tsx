@@ -2,8 +2,8 @@ import { notFound } from "next/navigation";
 import { Chat } from "@/components/chat/chat";
 import { ChatRequest } from "@/server/chat/request";
 import { currentVisitor } from "@/server/chat/visitor-session";
-import { getConversation } from "@/server/conversations/queries";
-import { activeFeedback } from "@/server/feedback/feedback";
+import { getConversation } from "@/server/db/queries/conversations";
+import { activeFeedback } from "@/server/db/queries/feedback";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import { ChatRequest } from "@/server/chat/request";
 import { currentVisitor } from "@/server/chat/visitor-session";
-import { getConversation } from "@/server/conversations/queries";
+import { getConversation } from "@/server/db/queries/conversations";
 
 export const dynamic = "force-dynamic";
 

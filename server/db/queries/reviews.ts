@@ -1,4 +1,5 @@
-import type { Db } from "../db/client";
+import "server-only";
+import type { Db } from "../client";
 
 /**
  * The explanation a merchandiser approved (as written) or edited for an item and reason, if the

@@ -1,6 +1,7 @@
-import type { Db } from "../db/client";
-import type { ChatMessage } from "../chat/types";
-import type { Prisma } from "../db/generated/sqlite/client";
+import "server-only";
+import type { Db } from "../client";
+import type { ChatMessage } from "../../chat/types";
+import type { Prisma } from "../generated/sqlite/client";
 
 // UI message parts are plain JSON; Prisma's input type cannot see that through the union.
 const asJson = (parts: ChatMessage["parts"]) => parts as unknown as Prisma.InputJsonArray;
@@ -141,6 +142,36 @@ export async function failAbandonedMessages(db: Db, { staleBefore }: { staleBefo
     data: { status: "failed", error: "interrupted: the server stopped while answering" },
   });
   return count;
+}
+
+/**
+ * The conversation's latest messages that are no longer being written, oldest first, with the
+ * items each answer showed in rank order (what "the second one" refers to).
+ */
+export async function settledMessages(db: Db, { conversationId, take }: { conversationId: string; take: number }) {
+  const stored = await db.message.findMany({
+    where: { conversationId, status: { not: "streaming" } },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take,
+    select: { id: true, role: true, parts: true, recommendations: { select: { itemId: true, rank: true }, orderBy: { rank: "asc" } } },
+  });
+  return stored.reverse();
+}
+
+/** When the user's messages since `since` were sent, oldest first, at most `take` of them. */
+export async function userMessageTimes(db: Db, { userId, since, take }: { userId: string; since: Date; take: number }): Promise<Date[]> {
+  const rows = await db.message.findMany({
+    where: { role: "user", createdAt: { gt: since }, conversation: { userId } },
+    orderBy: { createdAt: "asc" },
+    select: { createdAt: true },
+    take,
+  });
+  return rows.map((r) => r.createdAt);
+}
+
+/** How many of the user's answers are being written now. */
+export async function answersBeingWritten(db: Db, { userId }: { userId: string }): Promise<number> {
+  return db.message.count({ where: { role: "assistant", status: "streaming", conversation: { userId } } });
 }
 
 export async function deleteConversation(db: Db, { id, userId }: { id: string; userId: string }): Promise<void> {
