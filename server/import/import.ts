@@ -20,7 +20,26 @@ export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
   /** Check only: do everything, report what would change, then roll back. */
   dryRun?: boolean;
+  /** Largest file accepted, in bytes (default: RECO_IMPORT_MAX_BYTES, else 2 GiB). */
+  maxFileBytes?: number;
 }
+
+/**
+ * The import holds one transaction (on SQLite, the write lock) for its whole run, and keeps a key
+ * per interaction row in memory (server/import/README.md): a file too big for that is refused up
+ * front, before anything is read.
+ */
+const DEFAULT_MAX_FILE_BYTES = 2 * 1024 ** 3;
+
+export function maxImportFileBytes(env: Record<string, string | undefined> = process.env): number {
+  const raw = env.RECO_IMPORT_MAX_BYTES;
+  if (raw === undefined || raw === "") return DEFAULT_MAX_FILE_BYTES;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`RECO_IMPORT_MAX_BYTES must be a positive whole number of bytes, not ${JSON.stringify(raw)}`);
+  return n;
+}
+
+const size = (bytes: number) => (bytes < 1024 ** 2 ? `${bytes} bytes` : `${(bytes / 1024 ** 2).toFixed(1)} MB`);
 
 export interface FileReport {
   file: string;
@@ -73,6 +92,10 @@ export async function importFiles(db: Db, files: string[], opts: ImportOptions =
   for (const file of files) {
     const info = await stat(file).catch(() => null);
     if (!info?.isFile()) throw new ImportError(file, null, "no such file");
+    const limit = opts.maxFileBytes ?? maxImportFileBytes();
+    if (info.size > limit) {
+      throw new ImportError(file, null, `file is ${size(info.size)}, over the ${size(limit)} limit (RECO_IMPORT_MAX_BYTES): split it by time and import the parts in order`);
+    }
     planned.push({ file, facts: await inspectFile(file), format: await detectFormat(file, file) });
   }
   const catalog = chooseCatalog(planned, opts.catalog);

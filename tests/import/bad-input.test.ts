@@ -4,7 +4,7 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImportError } from "@/server/import/errors";
-import { importFiles } from "@/server/import/import";
+import { importFiles, maxImportFileBytes } from "@/server/import/import";
 import { createTestDatabase, type TestDatabase } from "../setup/test-database";
 import { fixture, snapshot } from "./helpers";
 
@@ -137,6 +137,18 @@ describe("bad input is refused and nothing is written (SQLite)", () => {
     expect(error.moreCount).toBe(29);
     expect(error.message).toMatch(/\n  line 20: title: expected a title \(string\), got 19\n  … and 10 more bad rows$/);
     expect(await snapshot(t.db)).toBe(before);
+  });
+
+  it("a file over the size limit is refused before it is read", async () => {
+    const file = path.join(dir, "big.csv");
+    await writeFile(file, events(["u1,sku-1,1700000000,4"]));
+    const error = await importFiles(t.db, [file], { catalog: "shop", maxFileBytes: 10 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImportError);
+    expect((error as ImportError).reason).toMatch(/^file is \d+ bytes, over the 10 bytes limit \(RECO_IMPORT_MAX_BYTES\): split it by time/);
+    expect(await snapshot(t.db)).toBe(before);
+    expect(maxImportFileBytes({})).toBe(2 * 1024 ** 3);
+    expect(maxImportFileBytes({ RECO_IMPORT_MAX_BYTES: "1000" })).toBe(1000);
+    expect(() => maxImportFileBytes({ RECO_IMPORT_MAX_BYTES: "1e3.5" })).toThrow(/RECO_IMPORT_MAX_BYTES/);
   });
 
   it("a missing file is named", async () => {
