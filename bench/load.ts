@@ -23,17 +23,8 @@ import { migrateDatabase } from "../server/db/migrate";
 import { loadDemoCatalog } from "../server/import/demo";
 import { createDatabase, databaseUrlFor, dropDatabase } from "../tests/setup/postgres-admin";
 import { postgresBinariesMissing, startPostgresServer } from "../tests/setup/postgres-server";
+import { QUERIES } from "./queries";
 
-const QUERIES = [
-  "Something like The Hobbit",
-  "funny science fiction",
-  "mystery novels from the 90s",
-  "Something like The Hunger Games but no romance",
-  "classics by Jane Austen",
-  "young adult fantasy after 2000",
-  "I loved Gone Girl",
-  "Something like Harry Potter and the Sorcerer's Stone",
-];
 const MAX_SECONDS = 60;
 
 type Sent = { conversationId: string; messageId: string; status: number; firstCard: number; full: number };

@@ -23,20 +23,11 @@ import { openDb, type Db } from "../server/db/client";
 import { migrateDatabase } from "../server/db/migrate";
 import { loadDemoCatalog } from "../server/import/demo";
 import { runTurn } from "../server/recommend/turn";
+import { QUERIES } from "./queries";
 import { ensureVisitor } from "../server/db/queries/users";
 import { createDatabase, databaseUrlFor, dropDatabase } from "../tests/setup/postgres-admin";
 import { postgresBinariesMissing, startPostgresServer } from "../tests/setup/postgres-server";
 
-const QUERIES = [
-  "Something like The Hobbit",
-  "funny science fiction",
-  "mystery novels from the 90s",
-  "Something like The Hunger Games but no romance",
-  "classics by Jane Austen",
-  "young adult fantasy after 2000",
-  "I loved Gone Girl",
-  "Something like Harry Potter and the Sorcerer's Stone",
-];
 
 type Timing = { firstCard: number; full: number };
 type Row = { database: string; recommender: string; concurrency: number; timings: Timing[] };
