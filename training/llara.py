@@ -421,7 +421,10 @@ def run_eval(args):
             results[split].pop(k)
         results[split]["seconds"] = round(time.time() - t0, 1)
         print(split, json.dumps({k: v for k, v in results[split].items() if k != "examples"}))
-    with open(os.path.join(args.run, "eval.json"), "w") as f:
+    # eval.json holds evaluations over whole splits (the version's metrics come from it): a
+    # first-N-rows check goes to a file of its own.
+    name = f"eval-first{args.eval_rows}.json" if args.eval_rows else "eval.json"
+    with open(os.path.join(args.run, name), "w") as f:
         json.dump(results, f, indent=2)
     return results
 
