@@ -131,3 +131,29 @@ test("the chat route refuses other sites, oversized bodies and too many messages
   expect(Number(tooFast.headers()["retry-after"])).toBeGreaterThan(0);
   expect(await tooFast.json()).toMatchObject({ code: "rate_limited:messages" });
 });
+
+test("another visitor's conversation is not found (404), for the page and for its stored messages", async ({ browser, baseURL }) => {
+  const owner = await browser.newContext({ baseURL });
+  const stranger = await browser.newContext({ baseURL });
+  try {
+    const page = await owner.newPage();
+    await page.goto("/");
+    await page.getByTestId("chat-input").fill("Something like Dune");
+    await page.getByTestId("chat-input").press("Enter");
+    await expect(page.getByTestId("item-card").first()).toBeVisible();
+    const url = page.url();
+
+    const other = await stranger.newPage();
+    const response = await other.goto(url);
+    expect(response?.status()).toBe(404);
+    await expect(other.getByRole("heading", { name: "Conversation not found" })).toBeVisible();
+    const api = await stranger.request.get(url.replace("/c/", "/api/conversations/"));
+    expect(api.status()).toBe(404);
+    // The owner still has it.
+    expect((await page.reload())?.status()).toBe(200);
+    await expect(page.getByTestId("user-message")).toHaveText("Something like Dune");
+  } finally {
+    await owner.close();
+    await stranger.close();
+  }
+});

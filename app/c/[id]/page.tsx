@@ -2,7 +2,7 @@ import { notFound } from "next/navigation";
 import { Chat } from "@/components/chat/chat";
 import { ChatRequest } from "@/server/chat/request";
 import { currentVisitor } from "@/server/chat/visitor-session";
-import { getConversation } from "@/server/db/queries/conversations";
+import { getConversation, ownedByAnother } from "@/server/db/queries/conversations";
 import { activeFeedback } from "@/server/db/queries/feedback";
 
 export const dynamic = "force-dynamic";
@@ -14,7 +14,11 @@ export default async function ConversationPage({ params }: { params: Promise<{ i
   const visitor = await currentVisitor();
   if (!visitor) notFound();
   const conversation = await getConversation(visitor.db, { id, userId: visitor.userId });
-  if (!conversation) return <Chat key={id} id={id} initialMessages={[]} initialFeedback={{}} />;
+  if (!conversation) {
+    // Someone else's conversation is not found here (not an empty chat that would then refuse to answer).
+    if (await ownedByAnother(visitor.db, { id, userId: visitor.userId })) notFound();
+    return <Chat key={id} id={id} initialMessages={[]} initialFeedback={{}} />;
+  }
   const recommendationIds = conversation.messages.flatMap((m) =>
     m.parts.flatMap((p) => (p.type === "data-item" ? [p.data.recommendationId] : [])),
   );

@@ -46,6 +46,12 @@ export async function getConversation(
   };
 }
 
+/** Whether a conversation with this id exists and belongs to someone other than `userId`. */
+export async function ownedByAnother(db: Db, { id, userId }: { id: string; userId: string }): Promise<boolean> {
+  const conversation = await db.conversation.findUnique({ where: { id }, select: { userId: true } });
+  return conversation !== null && conversation.userId !== userId;
+}
+
 /** A short title from the first message: its first line, cut at a word boundary. */
 export function titleFromText(text: string): string {
   const line = text.trim().split("\n")[0]?.replace(/\s+/g, " ") ?? "";
