@@ -1,3 +1,4 @@
+import os
 import torch
 
 from training.evaluate import is_valid_and_hit, metrics_of
@@ -46,3 +47,25 @@ def test_sasrec_left_padding_does_not_change_the_state():
         a = m(torch.tensor([[0, 0, 0, 4, 5, 6]]))
         b = m(torch.tensor([[4, 5, 6]]))
     assert torch.allclose(a, b, atol=1e-5)
+
+
+def test_pooled_pairs_each_row_with_itself_against_each_splits_strongest_baseline(tmp_path, capsys):
+    import json
+    import sys
+
+    from training import pooled
+
+    def run(name, splits):
+        os.makedirs(tmp_path / name)
+        (tmp_path / name / "eval.json").write_text(json.dumps(splits))
+        return str(tmp_path / name)
+
+    a = run("a", {"val": {"strongest_baseline": "sasrec", "hits": {"fusion": [1, 1, 0, 0], "sasrec": [1, 0, 0, 0]}}})
+    b = run("b", {"test": {"strongest_baseline": "sasrec+pop",
+                           "hits": {"fusion": [0, 1], "sasrec+pop": [1, 1], "sasrec": [0, 0]}}})
+    sys.argv = ["pooled", f"{a}:val", f"{b}:test"]
+    pooled.main()
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1].startswith("| **pooled** | 6 | 0.5000 | each split's 0.5000 | 0.1667 | +0.000")
+    assert "1/1" in lines[-1].split("|")[6]  # vs each split's strongest: one win (a), one loss (b)
+    assert "2/0" in lines[-1].split("|")[7]  # vs SASRec
