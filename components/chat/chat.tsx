@@ -54,8 +54,8 @@ export function Chat({ id, initialMessages, initialFeedback }: Props) {
     const attempt = async () => {
       const response = await fetch(`/api/conversations/${id}`, { cache: "no-store" }).catch(() => null);
       if (cancelled) return;
-      if (!response) {
-        timer = setTimeout(attempt, RECONNECT_EVERY_MS);
+      if (!response || response.status >= 500) {
+        timer = setTimeout(attempt, RECONNECT_EVERY_MS); // down, or still starting
         return;
       }
       if (response.ok) {
