@@ -47,8 +47,8 @@ const MAX_SEEDS = 20;
 /**
  * Thumbs-down items sink: the pick at position p (1-based) moves to p / weight, weight in [0, 1]
  * from the user's thumbs down (server/feedback dislikeWeights); weight 0 puts it below every other
- * pick (a tie goes against it). Positions, not scores, so that it works the same on every source of picks and on the
- * model's ranking.
+ * pick, and a tie goes against it. Positions, not scores, so that it works the same on every source
+ * of picks and on the model's ranking.
  */
 export function sinkDisliked<T extends { entry: CatalogEntry }>(picks: T[], demote: Map<number, number>): T[] {
   if (demote.size === 0) return picks;
