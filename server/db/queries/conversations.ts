@@ -7,8 +7,9 @@ import type { Prisma } from "../generated/sqlite/client";
 const asJson = (parts: ChatMessage["parts"]) => parts as unknown as Prisma.InputJsonArray;
 
 /**
- * Every read and write of conversations and messages. Each query takes the owner's user id,
- * so one visitor can never read or write another visitor's chat.
+ * Every read and write of conversations and messages. What a visitor reaches by a conversation id
+ * takes the owner's user id too, so one visitor can never read or write another visitor's chat;
+ * the rest (an answer's progress, crash recovery) works on ids the server generated itself.
  */
 
 export type ConversationSummary = { id: string; title: string; updatedAt: Date };
