@@ -65,11 +65,12 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
   const saveProgress = () => saveAssistantProgress(db, { id: assistantMessageId, parts });
 
   await startAssistantMessage(db, { conversationId, id: assistantMessageId });
-  // Tells other app instances this answer is alive (crash recovery: server/conversations/recovery.ts).
+  writer.write({ type: "start", messageId: assistantMessageId });
+  // Tells other app instances this answer is alive (crash recovery: server/conversations/recovery.ts);
+  // started right before the try whose finally stops it.
   const heartbeat = setInterval(() => {
     touchAssistantMessage(db, { id: assistantMessageId }).catch((error: unknown) => console.error("answer heartbeat failed", error));
   }, HEARTBEAT_MS);
-  writer.write({ type: "start", messageId: assistantMessageId });
   try {
     const catalog = activeCatalog();
     const nouns = catalogNouns(catalog);
