@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { FEEDBACK_KINDS, type FeedbackKindName } from "@/server/chat/types";
-import { currentVisitor } from "@/server/chat/visitor-session";
+import { currentActor } from "@/server/auth/session";
 import { deleteConversation } from "@/server/db/queries/conversations";
 import { FeedbackTargetError, toggleFeedback } from "@/server/db/queries/feedback";
 
@@ -14,10 +14,10 @@ export type FeedbackResult = { ok: true; active: FeedbackKindName[] } | { ok: fa
 export async function sendFeedback(input: { recommendationId: string; kind: FeedbackKindName }): Promise<FeedbackResult> {
   const parsed = FeedbackInput.safeParse(input);
   if (!parsed.success) return { ok: false, error: "Unknown feedback." };
-  const visitor = await currentVisitor();
-  if (!visitor) return { ok: false, error: "No visitor identity: enable cookies and reload." };
+  const actor = await currentActor();
+  if (!actor) return { ok: false, error: "No visitor identity: enable cookies and reload." };
   try {
-    return { ok: true, active: await toggleFeedback(visitor.db, { userId: visitor.userId, ...parsed.data }) };
+    return { ok: true, active: await toggleFeedback(actor.db, { userId: actor.userId, ...parsed.data }) };
   } catch (error) {
     if (error instanceof FeedbackTargetError) return { ok: false, error: error.message };
     console.error("feedback failed", error);
@@ -26,8 +26,8 @@ export async function sendFeedback(input: { recommendationId: string; kind: Feed
 }
 
 export async function removeConversation(id: string): Promise<void> {
-  const visitor = await currentVisitor();
-  if (!visitor) return;
-  await deleteConversation(visitor.db, { id, userId: visitor.userId });
+  const actor = await currentActor();
+  if (!actor) return;
+  await deleteConversation(actor.db, { id, userId: actor.userId });
   revalidatePath("/", "layout");
 }

@@ -1,13 +1,14 @@
 import Link from "next/link";
-import { currentVisitor } from "@/server/chat/visitor-session";
+import { currentActor } from "@/server/auth/session";
 import { listConversations } from "@/server/db/queries/conversations";
+import { AccountMenu } from "./account/account-menu";
 import { ConversationLink } from "./conversation-link";
 import { SidebarFrame } from "./sidebar-frame";
 
-/** The visitor's conversations, newest first. */
+/** The visitor's (guest's or account's) conversations, newest first. */
 export async function Sidebar() {
-  const visitor = await currentVisitor();
-  const conversations = visitor ? await listConversations(visitor.db, { userId: visitor.userId }) : [];
+  const actor = await currentActor();
+  const conversations = actor ? await listConversations(actor.db, { userId: actor.userId }) : [];
   return (
     <SidebarFrame>
       <div className="flex items-center justify-between px-3 py-3">
@@ -35,6 +36,7 @@ export async function Sidebar() {
           </ul>
         )}
       </nav>
+      <AccountMenu actor={actor} />
       <footer className="border-t border-neutral-200 px-3 py-2 text-[11px] leading-snug text-neutral-500 dark:border-neutral-800">
         Demo catalog:{" "}
         <a href="https://github.com/zygmuntz/goodbooks-10k" className="underline hover:text-neutral-700 dark:hover:text-neutral-300">

@@ -2,7 +2,7 @@ import { createUIMessageStream, createUIMessageStreamResponse, generateId } from
 import { checkChatLimits, MAX_CHAT_BODY_BYTES } from "@/server/chat/limits";
 import { ChatRequest, messageText } from "@/server/chat/request";
 import type { ChatMessage } from "@/server/chat/types";
-import { currentVisitor } from "@/server/chat/visitor-session";
+import { currentActor } from "@/server/auth/session";
 import { ConversationOwnershipError, ensureConversation, saveUserMessage } from "@/server/db/queries/conversations";
 import { AppError, errorResponse } from "@/server/http/errors";
 import { checkSameOrigin, readJsonBody } from "@/server/http/guards";
@@ -13,15 +13,15 @@ export const dynamic = "force-dynamic";
 export async function POST(request: Request) {
   try {
     checkSameOrigin(request);
-    const visitor = await currentVisitor();
-    if (!visitor) throw new AppError("unauthorized:visitor", "No visitor identity: enable cookies and reload the page.");
+    const actor = await currentActor();
+    if (!actor) throw new AppError("unauthorized:identity", "No identity: enable cookies and reload the page.");
 
     const parsed = ChatRequest.safeParse(await readJsonBody(request, MAX_CHAT_BODY_BYTES));
     if (!parsed.success) throw new AppError("bad_request:body", `Bad request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
     const text = messageText(parsed.data);
     if ("error" in text) throw new AppError("bad_request:message", text.error);
 
-    const { db, userId } = visitor;
+    const { db, userId } = actor;
     await checkChatLimits(db, { userId });
     const conversationId = parsed.data.id;
     await ensureConversation(db, { id: conversationId, userId, firstText: text.text }).catch((error: unknown) => {

@@ -1,7 +1,7 @@
 import { notFound } from "next/navigation";
 import { Chat } from "@/components/chat/chat";
 import { ChatRequest } from "@/server/chat/request";
-import { currentVisitor } from "@/server/chat/visitor-session";
+import { currentActor } from "@/server/auth/session";
 import { getConversation, ownedByAnother } from "@/server/db/queries/conversations";
 import { activeFeedback } from "@/server/db/queries/feedback";
 
@@ -11,17 +11,17 @@ export const dynamic = "force-dynamic";
 export default async function ConversationPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   if (!ChatRequest.shape.id.safeParse(id).success) notFound();
-  const visitor = await currentVisitor();
-  if (!visitor) notFound();
-  const conversation = await getConversation(visitor.db, { id, userId: visitor.userId });
+  const actor = await currentActor();
+  if (!actor) notFound();
+  const conversation = await getConversation(actor.db, { id, userId: actor.userId });
   if (!conversation) {
     // Someone else's conversation is not found here (not an empty chat that would then refuse to answer).
-    if (await ownedByAnother(visitor.db, { id, userId: visitor.userId })) notFound();
+    if (await ownedByAnother(actor.db, { id, userId: actor.userId })) notFound();
     return <Chat key={id} id={id} initialMessages={[]} initialFeedback={{}} />;
   }
   const recommendationIds = conversation.messages.flatMap((m) =>
     m.parts.flatMap((p) => (p.type === "data-item" ? [p.data.recommendationId] : [])),
   );
-  const feedback = await activeFeedback(visitor.db, { userId: visitor.userId, recommendationIds });
+  const feedback = await activeFeedback(actor.db, { userId: actor.userId, recommendationIds });
   return <Chat key={id} id={id} initialMessages={conversation.messages} initialFeedback={feedback} />;
 }

@@ -1,5 +1,5 @@
 import { ChatRequest } from "@/server/chat/request";
-import { currentVisitor } from "@/server/chat/visitor-session";
+import { currentActor } from "@/server/auth/session";
 import { getConversation } from "@/server/db/queries/conversations";
 
 export const dynamic = "force-dynamic";
@@ -7,8 +7,8 @@ export const dynamic = "force-dynamic";
 /** The visitor's stored conversation, as the page renders it: the chat reloads it after a lost connection. */
 export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const visitor = await currentVisitor();
-  const conversation = visitor && ChatRequest.shape.id.safeParse(id).success ? await getConversation(visitor.db, { id, userId: visitor.userId }) : null;
+  const actor = await currentActor();
+  const conversation = actor && ChatRequest.shape.id.safeParse(id).success ? await getConversation(actor.db, { id, userId: actor.userId }) : null;
   if (!conversation) return Response.json({ error: "No such conversation." }, { status: 404 });
   return Response.json({ messages: conversation.messages });
 }
