@@ -4,6 +4,8 @@ import { defineConfig } from "@playwright/test";
 // database, in Debian's Chromium (Playwright's own browser download is not available offline).
 const port = Number(process.env.E2E_PORT ?? 3210);
 export const e2eDatabaseFile = "data/e2e.db";
+// The first server's RECO_ADMIN_EMAIL: the account that signs up with it is an admin (tests/e2e/roles.spec.ts).
+export const e2eAdminEmail = "admin@e2e.test";
 // A second server with a language model serving: the tiny random-weight test model (its words are
 // noise; the streaming of explanations into cards is what its test checks).
 export const modelPort = port + 1;
@@ -46,7 +48,7 @@ export default defineConfig({
     trace: "off",
   },
   webServer: [
-    server(port, e2eDatabaseFile, { RECO_MODEL_DIR: "off" }),
+    server(port, e2eDatabaseFile, { RECO_MODEL_DIR: "off", RECO_ADMIN_EMAIL: e2eAdminEmail }),
     server(modelPort, modelDatabaseFile, { RECO_MODEL_DIR: "tests/fixtures/tiny-model" }),
     server(demoPort, demoDatabaseFile, { RECO_MODEL_DIR: "models/demo" }),
   ],

@@ -16,7 +16,7 @@ export function authSecret(env: NodeJS.ProcessEnv = process.env, file = SECRET_F
     return fromEnv;
   }
   try {
-    return readFileSync(file, "utf8").trim();
+    return readFileSync(/*turbopackIgnore: true*/ file, "utf8").trim();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
@@ -27,7 +27,7 @@ export function authSecret(env: NodeJS.ProcessEnv = process.env, file = SECRET_F
     return secret;
   } catch (error) {
     // Another process created it first: use theirs, so both sign cookies with the same key.
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return readFileSync(file, "utf8").trim();
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return readFileSync(/*turbopackIgnore: true*/ file, "utf8").trim();
     throw error;
   }
 }

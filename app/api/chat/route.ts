@@ -25,7 +25,8 @@ export async function POST(request: Request) {
     await checkChatLimits(db, { userId });
     const conversationId = parsed.data.id;
     await ensureConversation(db, { id: conversationId, userId, firstText: text.text }).catch((error: unknown) => {
-      throw error instanceof ConversationOwnershipError ? new AppError("forbidden:conversation", error.message) : error;
+      // Another visitor's conversation is "not found", as its page is: its existence is not theirs to learn.
+      throw error instanceof ConversationOwnershipError ? new AppError("not_found:conversation", "No such conversation.") : error;
     });
     // Stored as cleaned (what the recommender read), not as sent.
     const message: ChatMessage = { id: parsed.data.message.id, role: "user", parts: [{ type: "text", text: text.text }] };
