@@ -80,13 +80,13 @@ describe("creating migrations (npm run db:migrate)", () => {
     const source = await readFile(layout.sqlite.schema, "utf8");
 
     // 1. A new enum value: TEXT on SQLite (nothing to migrate), ALTER TYPE on PostgreSQL.
-    await writeFile(layout.sqlite.schema, source.replace(/enum Role \{\n  user\n/, "enum Role {\n  user\n  admin\n"));
-    const enumOnly = await createMigration("add_admin_role", layout);
+    await writeFile(layout.sqlite.schema, source.replace(/enum Role \{\n  user\n/, "enum Role {\n  user\n  auditor\n"));
+    const enumOnly = await createMigration("add_auditor_role", layout);
     expect(enumOnly?.written.map((dir) => path.relative(copy.root, dir))).toEqual([
       `prisma/postgres/migrations/${enumOnly!.name}`,
     ]);
     expect(await readFile(path.join(enumOnly!.written[0]!, "migration.sql"), "utf8")).toContain(
-      `ALTER TYPE "Role" ADD VALUE 'admin';`,
+      `ALTER TYPE "Role" ADD VALUE 'auditor';`,
     );
 
     // 2. A new column: both providers.

@@ -81,16 +81,17 @@ test("chat streams cards, stores feedback, and keeps the history across a reload
     const statuses = db
       .prepare(
         `SELECT m.role, m.status FROM messages m JOIN recommendations r ON r.message_id = m.id WHERE r.id = ?
-         UNION ALL SELECT role, status FROM messages WHERE role = 'user'`,
+         UNION ALL SELECT role, status FROM messages WHERE role = 'user' AND conversation_id =
+           (SELECT m.conversation_id FROM messages m JOIN recommendations r ON r.message_id = m.id WHERE r.id = ?)`,
       )
-      .all(recommendationId);
+      .all(recommendationId, recommendationId);
     expect(statuses).toEqual([
       { role: "assistant", status: "complete" },
       { role: "user", status: "complete" },
     ]);
     const like = db
-      .prepare("SELECT COUNT(*) AS n FROM interactions WHERE kind = 'like' AND source LIKE 'feedback:%'")
-      .get() as { n: number };
+      .prepare("SELECT COUNT(*) AS n FROM interactions WHERE user_id = (SELECT user_id FROM feedback WHERE recommendation_id = ? LIMIT 1) AND kind = 'like' AND source LIKE 'feedback:%'")
+      .get(recommendationId) as { n: number };
     expect(like.n).toBe(1);
   } finally {
     db.close();
