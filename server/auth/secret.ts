@@ -9,7 +9,7 @@ import path from "node:path";
  */
 export const SECRET_FILE = path.resolve("data", "auth-secret");
 
-export function authSecret(env: NodeJS.ProcessEnv = process.env, file = SECRET_FILE): string {
+export function authSecret(env: Record<string, string | undefined> = process.env, file = SECRET_FILE): string {
   const fromEnv = env.RECO_AUTH_SECRET?.trim();
   if (fromEnv) {
     if (fromEnv.length < 32) throw new Error("RECO_AUTH_SECRET must be at least 32 characters long (e.g. `openssl rand -base64 32`).");

@@ -1,11 +1,9 @@
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "./generated/sqlite/client";
-import { databaseKind, databaseUrl } from "./env";
+import { SQLITE_BUSY_TIMEOUT_MS, databaseKind, databaseUrl } from "./env";
 
 export type Db = PrismaClient;
 
-// How long a SQLite write waits for another writer (an import, a second process) before failing.
-const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
 /**
  * Opens a Prisma client for a database URL: SQLite through better-sqlite3, PostgreSQL through pg.
@@ -14,10 +12,11 @@ const SQLITE_BUSY_TIMEOUT_MS = 10_000;
  */
 export async function openDb(url = databaseUrl()): Promise<Db> {
   if (databaseKind(url) === "sqlite") {
-    // Rollback-journal mode, not WAL: under WAL the offline schema engine's migrations fail with
-    // SQLITE_BUSY when several app instances boot on one file, or while the app holds the file open
-    // (tests/db/migrate.test.ts). Within one server process the adapter serializes transactions.
-    return new PrismaClient({ adapter: new PrismaBetterSqlite3({ url, timeout: SQLITE_BUSY_TIMEOUT_MS }) });
+    const db = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url, timeout: SQLITE_BUSY_TIMEOUT_MS }) });
+    // Write-ahead logging: readers (pages, the chat's reads) never wait for a writer (an answer
+    // being stored, an import). The mode is stored in the file, so this is a no-op after the first open.
+    await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+    return db;
   }
   const [{ PrismaPg }, { PrismaClient: PgClient }] = await Promise.all([
     import("@prisma/adapter-pg"),

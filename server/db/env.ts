@@ -8,6 +8,9 @@ const DatabaseUrl = z
     message: "DATABASE_URL must be a SQLite file: URL or a postgres:// URL",
   });
 
+/** How long a SQLite write waits for another writer (an import, a second process, a migration) before failing. */
+export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+
 export type DatabaseKind = "sqlite" | "postgresql";
 
 export function databaseUrl(env: NodeJS.ProcessEnv = process.env): string {

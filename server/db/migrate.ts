@@ -1,9 +1,10 @@
-import { existsSync } from "node:fs";
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { createHash, randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { databaseKind, sqliteFilePath } from "./env";
+import { SQLITE_BUSY_TIMEOUT_MS, databaseKind, sqliteFilePath } from "./env";
 import { checkMigrationsFolder, readMigrationsFolder, type MigrationList } from "./migrations-folder";
 import { engineError, startSchemaEngine, type SchemaEngine } from "./schema-engine";
 import { prismaLayout } from "./schemas";
@@ -29,29 +30,17 @@ const NO_FILTER = { externalTables: [], externalEnums: [] };
  * Applies the committed migrations that `url` has not seen yet — `prisma migrate deploy`, offline.
  * Records them in `_prisma_migrations` as the CLI does. Creates a SQLite file's directory.
  *
- * A migration that fails leaves the database as it was before this call: SQLite is restored from a
- * copy taken just before (SQLite runs a script statement by statement, without a transaction);
- * on PostgreSQL each script runs as one transaction, and the failed `_prisma_migrations` row the
- * engine writes is removed, so fixing the migration and running again is all it takes.
+ * A migration that fails leaves the database as it was before this call: on SQLite every pending
+ * migration runs in one transaction (migrateSqlite); on PostgreSQL the schema engine runs each
+ * script as one transaction, and the failed `_prisma_migrations` row it writes is removed, so
+ * fixing the migration and running again is all it takes.
  */
 export async function migrateDatabase(url: string, opts: MigrateOptions = {}): Promise<MigrateResult> {
   const kind = databaseKind(url);
   const paths = prismaLayout(opts.root)[kind];
   const migrations = await readMigrationsFolder(paths.migrations);
   checkMigrationsFolder(migrations, kind);
-
-  const sqliteFile = kind === "sqlite" ? sqliteFilePath(url) : undefined;
-  const sqliteExisted = sqliteFile !== undefined && existsSync(sqliteFile);
-  const backup = sqliteFile && sqliteExisted ? `${sqliteFile}.before-migrate` : undefined;
-  if (backup && existsSync(backup)) {
-    // Left by a run that was killed mid-migration: the database may be half migrated, and this
-    // copy is the state before it. Never overwrite it.
-    throw new Error(
-      `${backup} exists: a migration run was interrupted. Copy it over ${sqliteFile} (or delete it ` +
-        "if the database is known to be fine) and run again",
-    );
-  }
-  if (sqliteFile) await mkdir(path.dirname(sqliteFile), { recursive: true });
+  if (kind === "sqlite") return migrateSqlite(sqliteFilePath(url), migrations);
 
   const schemaPath = paths.schema;
   const { engine, close } = await startSchemaEngine({
@@ -67,22 +56,13 @@ export async function migrateDatabase(url: string, opts: MigrateOptions = {}): P
   try {
     const { pending, hadMigrationsTable } = await pendingMigrations(engine, migrations);
     if (pending.length === 0) return { applied: [] };
-
-    if (backup) await sqliteCopy(sqliteFile!, backup);
     try {
       const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList: migrations, filters: NO_FILTER });
       return { applied: appliedMigrationNames };
     } catch (error) {
       await closeOnce();
       // Undo, and find out which migration it was (the engine's message does not always say).
-      let failed: string[];
-      if (sqliteFile) {
-        failed = await unfinishedSqliteMigrations(sqliteFile, pending);
-        if (backup) await sqliteCopy(backup, sqliteFile);
-        else await removeSqliteFiles(sqliteFile);
-      } else {
-        failed = await forgetFailedPostgresMigrations(url, pending, hadMigrationsTable);
-      }
+      const failed = await forgetFailedPostgresMigrations(url, pending, hadMigrationsTable);
       const described = failed.map(
         (name) => `${name} (${path.relative(process.cwd(), path.join(migrations.baseDir, name, "migration.sql"))})`,
       );
@@ -90,12 +70,99 @@ export async function migrateDatabase(url: string, opts: MigrateOptions = {}): P
         `Migration ${described.join(", ")} failed and was rolled back; the database is as it was before this run`,
         error,
       );
-    } finally {
-      if (backup) await rm(backup, { force: true });
     }
   } finally {
     await closeOnce();
   }
+}
+
+// The table Prisma's CLI keeps its history in, as it creates it on SQLite.
+const SQLITE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id"                    TEXT PRIMARY KEY NOT NULL,
+    "checksum"              TEXT NOT NULL,
+    "finished_at"           DATETIME,
+    "migration_name"        TEXT NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        DATETIME,
+    "started_at"            DATETIME NOT NULL DEFAULT current_timestamp,
+    "applied_steps_count"   INTEGER UNSIGNED NOT NULL DEFAULT 0
+)`;
+
+/**
+ * SQLite migrations, applied here rather than by the schema engine: the engine takes the file in
+ * exclusive locking mode, which a database in WAL mode refuses while any other connection (the
+ * running app, another instance booting) has it open. Here all pending migrations run in one
+ * IMMEDIATE transaction (SQLite's DDL is transactional): a failure rolls everything back, and
+ * instances booting together wait for each other (busy timeout) and apply each migration once.
+ * Foreign keys are off meanwhile, as SQLite prescribes for schema changes (a table rebuild must
+ * not cascade deletes), and checked before committing. History rows are written as the CLI does.
+ */
+function migrateSqlite(file: string, migrations: MigrationList): MigrateResult {
+  const existed = existsSync(file);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  const scripts = migrations.migrationDirectories.map((dir) => ({
+    name: dir.path,
+    sql: dir.migrationFile.content.tag === "ok" ? dir.migrationFile.content.value : "",
+  }));
+  let current: string | undefined;
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma("foreign_keys = OFF");
+    const applied = db.transaction(() => {
+      db.exec(SQLITE_MIGRATIONS_TABLE);
+      const pending = pendingSqliteMigrations(db, scripts.map((s) => s.name));
+      const record = db.prepare(
+        'INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count) ' +
+          "VALUES (?, ?, ?, ?, NULL, NULL, ?, 1)",
+      );
+      for (const { name, sql } of scripts.filter((s) => pending.includes(s.name))) {
+        current = name;
+        const startedAt = prismaTimestamp();
+        db.exec(sql);
+        record.run(randomUUID(), createHash("sha256").update(sql).digest("hex"), prismaTimestamp(), name, startedAt);
+      }
+      current = undefined;
+      const broken = db.pragma("foreign_key_check") as unknown[];
+      if (broken.length > 0) throw new Error(`${broken.length} rows would break foreign keys`);
+      return pending;
+    }).immediate();
+    return { applied };
+  } catch (error) {
+    db.close();
+    if (!existed) removeSqliteFiles(file);
+    const which = current ? ` ${current} (${path.relative(process.cwd(), path.join(migrations.baseDir, current, "migration.sql"))})` : "s";
+    throw new Error(`Migration${which} failed and was rolled back; the database is as it was before this run: ${(error as Error).message}`, {
+      cause: error,
+    });
+  } finally {
+    if (db.open) db.close();
+  }
+}
+
+/** Migration names not yet applied, refusing a history this folder does not explain. */
+function pendingSqliteMigrations(db: Database.Database, names: string[]): string[] {
+  const rows = db
+    .prepare('SELECT migration_name AS name, finished_at AS finished, rolled_back_at AS rolledBack FROM "_prisma_migrations" ORDER BY started_at')
+    .all() as { name: string; finished: string | null; rolledBack: string | null }[];
+  const failed = rows.filter((r) => r.finished === null && r.rolledBack === null).map((r) => r.name);
+  if (failed.length > 0) {
+    throw new Error(
+      `The database has failed migrations (${failed.join(", ")}) recorded in ` +
+        "_prisma_migrations: fix the database by hand and delete those rows before migrating again",
+    );
+  }
+  const done = new Set(rows.filter((r) => r.rolledBack === null).map((r) => r.name));
+  const unknown = [...done].filter((name) => !names.includes(name));
+  if (unknown.length > 0) {
+    throw new Error(`The database has migrations that the migrations folder lacks: ${unknown.join(", ")} — is this database from a newer or another checkout?`);
+  }
+  return names.filter((name) => !done.has(name));
+}
+
+/** The CLI's timestamp format in _prisma_migrations on SQLite: "2026-12-03T19:03:28.704+00:00". */
+function prismaTimestamp(): string {
+  return new Date().toISOString().replace("Z", "+00:00");
 }
 
 async function pendingMigrations(engine: SchemaEngine, migrations: MigrationList) {
@@ -127,33 +194,8 @@ async function pendingMigrations(engine: SchemaEngine, migrations: MigrationList
   return { pending, hadMigrationsTable: diagnosis.hasMigrationsTable };
 }
 
-/** SQLite's online backup: a consistent copy even while other connections have the file open. */
-async function sqliteCopy(from: string, to: string): Promise<void> {
-  const source = new Database(from, { fileMustExist: true });
-  try {
-    await source.backup(to);
-  } finally {
-    source.close();
-  }
-}
-
-async function removeSqliteFiles(file: string): Promise<void> {
-  for (const suffix of ["", "-journal", "-wal", "-shm"]) await rm(file + suffix, { force: true });
-}
-
-/** Names of this run's migrations that the engine recorded as started but not finished. */
-async function unfinishedSqliteMigrations(file: string, pending: string[]): Promise<string[]> {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    const rows = db
-      .prepare("SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NULL AND rolled_back_at IS NULL")
-      .all() as { migration_name: string }[];
-    return rows.map((row) => row.migration_name).filter((name) => pending.includes(name));
-  } catch {
-    return []; // no _prisma_migrations table: nothing was recorded
-  } finally {
-    db.close();
-  }
+function removeSqliteFiles(file: string): void {
+  for (const suffix of ["", "-journal", "-wal", "-shm"]) rmSync(file + suffix, { force: true });
 }
 
 /**

@@ -160,15 +160,23 @@ test("a SQLite database in a folder that does not exist yet gets the folder", as
   expect(existsSync(file)).toBe(true);
 });
 
-test("a SQLite copy left by an interrupted run is never overwritten", async () => {
+test("SQLite runs in WAL mode, and a migration goes through while the app holds the file open", async () => {
   const t = await createTestDatabase("sqlite");
   cleanups.push(t.cleanup);
-  const file = t.url.slice("file:".length);
-  await writeFile(`${file}.before-migrate`, "state before the interrupted run");
-  cleanups.push(() => rm(`${file}.before-migrate`, { force: true }));
+  const app = await openDb(t.url); // as a running server does: WAL, connection kept open
+  cleanups.push(() => app.$disconnect());
+  expect(await app.$queryRawUnsafe<{ journal_mode: string }[]>("PRAGMA journal_mode")).toEqual([{ journal_mode: "wal" }]);
+  await app.user.create({ data: { externalId: "while-open" } });
 
-  await expect(migrateDatabase(t.url)).rejects.toThrow(/before-migrate exists: a migration run was interrupted/);
-  expect(await readFile(`${file}.before-migrate`, "utf8")).toBe("state before the interrupted run");
+  const copy = await copyOfPrismaFolder();
+  cleanups.push(copy.remove);
+  const added = path.join(prismaLayout(copy.root).sqlite.migrations, "29990101000000_add_nickname");
+  await mkdir(added);
+  await writeFile(path.join(added, "migration.sql"), 'ALTER TABLE "users" ADD COLUMN "nickname" TEXT;\n');
+
+  expect(await migrateDatabase(t.url, { root: copy.root })).toEqual({ applied: ["29990101000000_add_nickname"] });
+  expect(await columnNames(app, "sqlite", "users")).toContain("nickname");
+  expect(await app.user.count({ where: { externalId: "while-open" } })).toBe(1);
 });
 
 test("a failed first migration of a new SQLite file leaves no file behind", async () => {
