@@ -37,11 +37,18 @@ export function AccountMenu({ actor }: { actor: Actor | null }) {
           </button>
         </form>
       </div>
-      {can(actor.role, "roles.assign") && (
-        <nav aria-label="Admin" className="mt-1 flex gap-1 text-xs">
-          <Link href="/admin" className={linkClass}>
-            Accounts and roles
-          </Link>
+      {(can(actor.role, "explanations.review") || can(actor.role, "roles.assign")) && (
+        <nav aria-label="Work" className="mt-1 flex flex-wrap gap-1 text-xs">
+          {can(actor.role, "explanations.review") && (
+            <Link href="/review" className={linkClass}>
+              Review explanations
+            </Link>
+          )}
+          {can(actor.role, "roles.assign") && (
+            <Link href="/admin" className={linkClass}>
+              Accounts and roles
+            </Link>
+          )}
         </nav>
       )}
     </div>

@@ -32,3 +32,11 @@ export function getDb(): Promise<Db> {
   cache.recoDb ??= openDb();
   return cache.recoDb;
 }
+
+/**
+ * A case-insensitive "contains" filter on either database: SQLite's LIKE already ignores (ASCII)
+ * case; PostgreSQL needs `mode: "insensitive"`, which the SQLite client's types do not know.
+ */
+export function containsText(db: Db, value: string): { contains: string } {
+  return ((db as unknown as { _activeProvider: string })._activeProvider === "postgresql" ? { contains: value, mode: "insensitive" } : { contains: value }) as { contains: string };
+}

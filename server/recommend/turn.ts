@@ -14,7 +14,7 @@ import { createRecommendation, itemIdsShown, setExplanation } from "../db/querie
 import { servingModel } from "../models/serving";
 import { type BaselinePick, type BaselineResult, recommendBaseline, yearText } from "./baseline";
 import { explainPick, modelHistory, modelLimits, modelRanks, rankForTurn } from "./llm";
-import { approvedExplanation } from "../db/queries/reviews";
+import { approvedExplanation, normalizeExplanation, rejectedExplanations } from "../db/queries/reviews";
 
 /**
  * One chat turn: read what the user asks for, pick items, and stream the answer — a short intro
@@ -133,7 +133,9 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
       const explainer = modelFailed ? null : llm;
       const historyTitles = explainer ? modelHistory(explainer, index, base.seeds).entries.map((e) => e.title) : [];
       for (const [i, pick] of picks.entries()) {
-        const card = await storeRecommendation(db, { assistantMessageId, pick, rank: i + 1, rankedBy: ranked ? llm!.version : null, explaining: explainer !== null, nouns });
+        const { card, rejected } = await storeRecommendation(db, {
+          assistantMessageId, pick, rank: i + 1, rankedBy: ranked ? llm!.version : null, explaining: explainer !== null, nouns,
+        });
         const id = `item-${card.recommendationId}`;
         write({ type: "data-item", id, data: { ...card } });
         if (!explainer || card.status === "ready") continue; // no model, or a merchandiser's text: nothing to generate
@@ -152,6 +154,8 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
           explanationFailed = true;
           return `${pick.evidence}.`;
         });
+        // A text a merchandiser rejected is never served, even if the model writes it again.
+        card.explanation = servableExplanation(card.explanation, `${pick.evidence}.`, rejected);
         card.status = "ready";
         await setExplanation(db, { id: card.recommendationId, explanation: card.explanation });
         write({ type: "data-item", id, data: { ...card } });
@@ -243,15 +247,18 @@ async function storeRecommendation(
     explaining,
     nouns,
   }: { assistantMessageId: string; pick: BaselinePick; rank: number; rankedBy: string | null; explaining: boolean; nouns: CatalogNouns },
-): Promise<ItemCard> {
+): Promise<{ card: ItemCard; rejected: Set<string> }> {
   // A merchandiser's approved or edited text for this item and reason is served as is.
-  const reviewed = await approvedExplanation(db, { itemId: pick.entry.id, reason: pick.reason });
-  const explanation = reviewed ?? (explaining ? "" : `${pick.evidence}.`);
+  const [reviewed, rejected] = await Promise.all([
+    approvedExplanation(db, { itemId: pick.entry.id, reason: pick.reason }),
+    rejectedExplanations(db, { itemId: pick.entry.id, reason: pick.reason }),
+  ]);
+  const explanation = reviewed ?? (explaining ? "" : servableExplanation(`${pick.evidence}.`, "", rejected));
   const source = rankedBy ?? pick.source;
   const row = await createRecommendation(db, {
     messageId: assistantMessageId, itemId: pick.entry.id, rank, score: pick.score, modelVersion: source, reason: pick.reason, explanation,
   });
-  return {
+  const card: ItemCard = {
     recommendationId: row.id,
     itemId: pick.entry.id,
     rank,
@@ -264,6 +271,16 @@ async function storeRecommendation(
     score: pick.score,
     source,
     link: nouns.searchUrl?.(pick.entry.title, pick.entry.creators) ?? null,
-    status: explanation ? "ready" : "explaining",
+    status: explanation || !explaining ? "ready" : "explaining",
   };
+  return { card, rejected };
+}
+
+/**
+ * What a card may show: the text, unless a merchandiser rejected it; then the fallback (the
+ * recommender's evidence), unless that was rejected too; then nothing.
+ */
+export function servableExplanation(text: string, fallback: string, rejected: Set<string>): string {
+  for (const candidate of [text, fallback]) if (candidate && !rejected.has(normalizeExplanation(candidate))) return candidate;
+  return "";
 }

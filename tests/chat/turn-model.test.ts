@@ -6,7 +6,8 @@ import { createUIMessageStream, type UIMessageChunk } from "ai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatMessage, ItemCard, Notice } from "@/server/chat/types";
 import { ensureConversation, saveUserMessage } from "@/server/db/queries/conversations";
-import { runTurn } from "@/server/recommend/turn";
+import { recordReviews } from "@/server/db/queries/reviews";
+import { runTurn, servableExplanation } from "@/server/recommend/turn";
 import { ensureVisitor } from "@/server/db/queries/users";
 import { rehash } from "../runtime/fixture";
 import { createTestDatabase, type TestDatabase } from "../setup/test-database";
@@ -172,6 +173,35 @@ describe("a chat turn with a language model serving", () => {
     } finally {
       process.env.RECO_MODEL_DIR = FIXTURE;
       await rm(noChat, { recursive: true, force: true });
+    }
+  });
+
+  it("never serves a text a merchandiser rejected: the turn writes another, or falls back to the evidence, or shows none", async () => {
+    expect(servableExplanation("Generated.", "Evidence.", new Set())).toBe("Generated.");
+    expect(servableExplanation("Generated.", "Evidence.", new Set(["generated."]))).toBe("Evidence.");
+    expect(servableExplanation("  GENERATED. ", "Evidence.", new Set(["generated."]))).toBe("Evidence.");
+    expect(servableExplanation("Generated.", "Evidence.", new Set(["generated.", "evidence."]))).toBe("");
+
+    // Without a model the card's text is the recommender's evidence, the same for the same request:
+    // once rejected, it is not served again.
+    process.env.RECO_MODEL_DIR = "off";
+    try {
+      const request = `Something like ${items[1]!.title}`;
+      const first = await turn(t, userId, "conv-rejected-1", request);
+      const reviewer = await t.db.user.create({ data: { email: "merch@example.com", role: "merchandiser" } });
+      const [rejectedCard, ...others] = first.cards;
+      await recordReviews(t.db, {
+        reviewerId: reviewer.id,
+        reviews: [{ itemId: rejectedCard!.itemId, reason: rejectedCard!.reason, originalText: rejectedCard!.explanation, status: "rejected" }],
+      });
+      const second = await turn(t, userId, "conv-rejected-2", request);
+      const byItem = new Map(second.cards.map((c) => [c.itemId, c]));
+      expect(byItem.get(rejectedCard!.itemId)).toMatchObject({ explanation: "", status: "ready" });
+      const stored = await t.db.recommendation.findUniqueOrThrow({ where: { id: byItem.get(rejectedCard!.itemId)!.recommendationId } });
+      expect(stored.explanation).toBe("");
+      for (const card of others) expect(byItem.get(card.itemId)?.explanation).toBe(card.explanation);
+    } finally {
+      process.env.RECO_MODEL_DIR = FIXTURE;
     }
   });
 
