@@ -73,7 +73,7 @@ export function ReviewQueue({ rows }: { rows: QueueRow[] }) {
         {rows.map((r) => {
           const key = keyOf(r);
           return (
-            <li key={key} className="flex gap-3 py-3" data-testid="review-row" data-item-id={r.itemId}>
+            <li key={key} className="flex gap-3 py-3" data-testid="review-row" data-item-id={r.itemId} data-reason={r.reason}>
               <input type="checkbox" className="mt-1" aria-label={`Select the text for ${r.title}`} checked={selected.has(key)} onChange={() => toggle(key)} />
               <div className="min-w-0 flex-1">
                 <div className="flex flex-wrap items-center gap-x-2 gap-y-1 text-sm">

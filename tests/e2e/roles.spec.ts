@@ -186,6 +186,10 @@ test("guest → account, admin assigns roles, and every route × role × strange
     const adminExpected = actor === "admin" ? "200" : isAccount(actor) ? "403" : "307 /sign-in?next=%2Fadmin";
     const adminSeen = `${r.status()}${r.status() === 307 ? ` ${new URL(r.headers().location!, baseURL).pathname}${new URL(r.headers().location!, baseURL).search}` : ""}`;
     check(actor, "GET /admin", adminSeen === adminExpected, `expected ${adminExpected}, got ${adminSeen}`);
+    r = await get("/review");
+    const reviewExpected = actor === "admin" || actor === "merchandiser" ? "200" : isAccount(actor) ? "403" : "307 /sign-in?next=%2Freview";
+    const reviewSeen = `${r.status()}${r.status() === 307 ? ` ${new URL(r.headers().location!, baseURL).pathname}${new URL(r.headers().location!, baseURL).search}` : ""}`;
+    check(actor, "GET /review", reviewSeen === reviewExpected, `expected ${reviewExpected}, got ${reviewSeen}`);
     for (const path of ["/sign-in", "/sign-up"]) {
       r = await get(path);
       const expected = isAccount(actor) ? 307 : 200;
@@ -205,6 +209,21 @@ test("guest → account, admin assigns roles, and every route × role × strange
     }
     await callAction(await as(actor), "app/actions.ts", "removeConversation", [other(actor)]);
     check(actor, "removeConversation <another's>", count("SELECT count(*) AS n FROM conversations WHERE id = ?", other(actor)) === 1, "deleted");
+
+    const reviews = () => count("SELECT count(*) AS n FROM explanation_reviews");
+    const reviewsBefore = reviews();
+    const shownText = one<{ item_id: number; reason: string; explanation: string }>("SELECT item_id, reason, explanation FROM recommendations WHERE id = ?", victimRecommendation)!;
+    const entry = { itemId: shownText.item_id, reason: shownText.reason, text: shownText.explanation };
+    a = await callAction(await as(actor), "app/review/actions.ts", "decideAction", [{ decision: "approved", entries: [entry] }]);
+    if (actor === "admin" || actor === "merchandiser") {
+      check(actor, "decideAction", (a.result as { ok: boolean })?.ok === true && reviews() === reviewsBefore + 1, JSON.stringify(a));
+    } else {
+      const error = isAccount(actor) ? "Your account's role does not allow this." : "Sign in to do this.";
+      check(actor, "decideAction", JSON.stringify(a.result) === JSON.stringify({ ok: false, error }) && reviews() === reviewsBefore, JSON.stringify(a));
+    }
+    a = await callAction(await as(actor), "app/review/actions.ts", "editAction", [{ ...entry, editedText: `edited by ${actor}` }]);
+    const edited = reviews() > reviewsBefore + (actor === "admin" || actor === "merchandiser" ? 1 : 0);
+    check(actor, "editAction", (actor === "admin" || actor === "merchandiser") === edited, JSON.stringify(a));
 
     a = await callAction(await as(actor), "app/admin/actions.ts", "setRoleAction", [{ userId: userIdOf(EMAIL.product), role: "merchandiser" }]);
     const changed = roleOf(EMAIL.product) === "merchandiser";
