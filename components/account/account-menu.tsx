@@ -37,8 +37,13 @@ export function AccountMenu({ actor }: { actor: Actor | null }) {
           </button>
         </form>
       </div>
-      {(can(actor.role, "explanations.review") || can(actor.role, "roles.assign")) && (
+      {(can(actor.role, "explanations.review") || can(actor.role, "insights.view") || can(actor.role, "roles.assign")) && (
         <nav aria-label="Work" className="mt-1 flex flex-wrap gap-1 text-xs">
+          {can(actor.role, "insights.view") && (
+            <Link href="/insights" className={linkClass}>
+              Insights
+            </Link>
+          )}
           {can(actor.role, "explanations.review") && (
             <Link href="/review" className={linkClass}>
               Review explanations

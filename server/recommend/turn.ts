@@ -42,6 +42,8 @@ export type TurnInput = {
 const LIST_LENGTH = 5;
 
 export async function runTurn({ db, userId, conversationId, text, assistantMessageId, writer, signal }: TurnInput) {
+  const startedAt = performance.now();
+  let firstCardMs: number | null = null; // stored with the answer, for the product team's latency chart
   const parts: Part[] = [];
   /** Writes a part to the stream and keeps the stored copy in step (same id: replaced). */
   const write = (part: Part) => {
@@ -55,6 +57,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
       return;
     }
     if (part.type !== "data-item" && part.type !== "data-notice" && part.type !== "data-understood" && part.type !== "data-suggestions") return;
+    if (part.type === "data-item") firstCardMs ??= Math.round(performance.now() - startedAt);
     const at = parts.findIndex((p) => "id" in p && p.id === part.id);
     if (at >= 0) parts[at] = part;
     else parts.push(part);
@@ -84,7 +87,7 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
         // Two items answer to the same words: ask, rather than recommend around the wrong one.
         write({ type: "text", text: which.question, state: "done" });
         write({ type: "data-suggestions", id: `${assistantMessageId}-suggestions`, data: { options: which.options } });
-        await finishAssistantMessage(db, { id: assistantMessageId, parts, status: "complete" });
+        await finishAssistantMessage(db, { id: assistantMessageId, parts, status: "complete", firstCardMs });
         writer.write({ type: "finish" });
         return;
       }
@@ -164,11 +167,11 @@ export async function runTurn({ db, userId, conversationId, text, assistantMessa
       const notRanking = ranks && !ranks.ranks ? ranks.why : null;
       write({ type: "data-notice", id: `${assistantMessageId}-notice`, data: noticeFor(model, ranked !== null, notRanking, modelFailed || explanationFailed, explanationFailed && !modelFailed) });
     }
-    await finishAssistantMessage(db, { id: assistantMessageId, parts, status: "complete" });
+    await finishAssistantMessage(db, { id: assistantMessageId, parts, status: "complete", firstCardMs });
     writer.write({ type: "finish" });
   } catch (error) {
     const reason = signal?.aborted ? "interrupted" : error instanceof Error ? error.message : String(error);
-    await finishAssistantMessage(db, { id: assistantMessageId, parts, status: "failed", error: reason });
+    await finishAssistantMessage(db, { id: assistantMessageId, parts, status: "failed", error: reason, firstCardMs });
     throw error;
   } finally {
     clearInterval(heartbeat);

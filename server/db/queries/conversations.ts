@@ -126,9 +126,10 @@ export async function finishAssistantMessage(
     parts,
     status,
     error,
-  }: { id: string; parts: ChatMessage["parts"]; status: "complete" | "failed"; error?: string },
+    firstCardMs,
+  }: { id: string; parts: ChatMessage["parts"]; status: "complete" | "failed"; error?: string; firstCardMs?: number | null },
 ): Promise<void> {
-  await db.message.update({ where: { id }, data: { parts: asJson(parts), status, error: error ?? null } });
+  await db.message.update({ where: { id }, data: { parts: asJson(parts), status, error: error ?? null, firstCardMs: firstCardMs ?? null } });
 }
 
 /**

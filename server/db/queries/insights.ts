@@ -1,0 +1,136 @@
+import "server-only";
+import { Prisma } from "../generated/sqlite/client";
+import type { Db } from "../client";
+
+/**
+ * Aggregates for the product team's /insights page, computed in the database (one pass over the
+ * cards shown in the range, with their feedback). A card's feedback counts on the day the card was
+ * shown, so a day's figures do not change shape as late reactions arrive.
+ */
+export type DailyVersionRow = {
+  day: string; // YYYY-MM-DD, UTC
+  modelVersion: string;
+  cards: number;
+  users: number;
+  /** gorse's positive-feedback rate: the mean over users of (positive reactions / cards shown). */
+  positiveRate: number;
+  thumbsUp: number;
+  thumbsDown: number;
+  saves: number;
+  clicks: number;
+  notInterested: number;
+  distinctItems: number;
+};
+
+const isPostgres = (db: Db) => (db as unknown as { _activeProvider: string })._activeProvider === "postgresql";
+
+/** A day label for a timestamp column: SQLite stores ISO text; PostgreSQL a timestamp (UTC). */
+function day(db: Db, column: string): Prisma.Sql {
+  return Prisma.raw(isPostgres(db) ? `to_char(${column}, 'YYYY-MM-DD')` : `substr(${column}, 1, 10)`);
+}
+
+/** A time bound as each database compares it: SQLite compares Prisma's ISO text, PostgreSQL timestamps. */
+function at(db: Db, date: Date): Date | string {
+  return isPostgres(db) ? date : date.toISOString().replace("Z", "+00:00");
+}
+
+export async function dailyMetrics(db: Db, { from, to }: { from: Date; to: Date }): Promise<DailyVersionRow[]> {
+  const rows = await db.$queryRaw<Record<string, unknown>[]>(Prisma.sql`
+    WITH cards AS (
+      SELECT r.id, r.item_id, r.model_version, ${day(db, "r.created_at")} AS day, c.user_id
+      FROM recommendations r
+      JOIN messages m ON m.id = r.message_id
+      JOIN conversations c ON c.id = m.conversation_id
+      WHERE r.created_at >= ${at(db, from)} AND r.created_at < ${at(db, to)}
+    ),
+    reactions AS (
+      SELECT f.recommendation_id AS id,
+        MAX(CASE WHEN f.kind IN ('thumbs_up', 'save') THEN 1 ELSE 0 END) AS positive,
+        MAX(CASE WHEN f.kind = 'thumbs_up' THEN 1 ELSE 0 END) AS thumbs_up,
+        MAX(CASE WHEN f.kind = 'thumbs_down' THEN 1 ELSE 0 END) AS thumbs_down,
+        MAX(CASE WHEN f.kind = 'save' THEN 1 ELSE 0 END) AS saves,
+        MAX(CASE WHEN f.kind = 'click' THEN 1 ELSE 0 END) AS clicks,
+        MAX(CASE WHEN f.kind = 'not_interested' THEN 1 ELSE 0 END) AS not_interested
+      FROM feedback f JOIN cards ON cards.id = f.recommendation_id
+      GROUP BY f.recommendation_id
+    ),
+    per_user AS (
+      SELECT cards.day, cards.model_version, cards.user_id, COUNT(*) AS cards,
+        SUM(COALESCE(reactions.positive, 0)) AS positive,
+        SUM(COALESCE(reactions.thumbs_up, 0)) AS thumbs_up,
+        SUM(COALESCE(reactions.thumbs_down, 0)) AS thumbs_down,
+        SUM(COALESCE(reactions.saves, 0)) AS saves,
+        SUM(COALESCE(reactions.clicks, 0)) AS clicks,
+        SUM(COALESCE(reactions.not_interested, 0)) AS not_interested
+      FROM cards LEFT JOIN reactions ON reactions.id = cards.id
+      GROUP BY cards.day, cards.model_version, cards.user_id
+    ),
+    per_day AS (
+      SELECT day, model_version, SUM(cards) AS cards, COUNT(*) AS users, AVG(1.0 * positive / cards) AS positive_rate,
+        SUM(thumbs_up) AS thumbs_up, SUM(thumbs_down) AS thumbs_down, SUM(saves) AS saves, SUM(clicks) AS clicks,
+        SUM(not_interested) AS not_interested
+      FROM per_user GROUP BY day, model_version
+    ),
+    items AS (
+      SELECT day, model_version, COUNT(DISTINCT item_id) AS distinct_items FROM cards GROUP BY day, model_version
+    )
+    SELECT per_day.*, items.distinct_items
+    FROM per_day JOIN items ON items.day = per_day.day AND items.model_version = per_day.model_version
+    ORDER BY per_day.day, per_day.model_version`);
+  return rows.map((r) => ({
+    day: String(r.day),
+    modelVersion: String(r.model_version),
+    cards: Number(r.cards),
+    users: Number(r.users),
+    positiveRate: Number(r.positive_rate),
+    thumbsUp: Number(r.thumbs_up),
+    thumbsDown: Number(r.thumbs_down),
+    saves: Number(r.saves),
+    clicks: Number(r.clicks),
+    notInterested: Number(r.not_interested),
+    distinctItems: Number(r.distinct_items),
+  }));
+}
+
+export type LatencyRow = { day: string; modelVersion: string; ms: number };
+
+/** First-card latencies of the answers in the range, with the version that ranked their first card. */
+export async function firstCardLatencies(db: Db, { from, to }: { from: Date; to: Date }): Promise<LatencyRow[]> {
+  const rows = await db.$queryRaw<{ day: string; model_version: string; ms: number | bigint }[]>(Prisma.sql`
+    SELECT ${day(db, "r.created_at")} AS day, r.model_version, m.first_card_ms AS ms
+    FROM recommendations r JOIN messages m ON m.id = r.message_id
+    WHERE r.rank = 1 AND m.first_card_ms IS NOT NULL AND r.created_at >= ${at(db, from)} AND r.created_at < ${at(db, to)}`);
+  return rows.map((r) => ({ day: String(r.day), modelVersion: r.model_version, ms: Number(r.ms) }));
+}
+
+/** Distinct items recommended in the range, over the catalog's size: how much of the catalog the chat reaches. */
+export async function catalogCoverage(db: Db, { from, to }: { from: Date; to: Date }): Promise<{ recommended: number; catalog: number }> {
+  const [recommended, catalog] = await Promise.all([
+    db.$queryRaw<{ n: number | bigint }[]>(Prisma.sql`
+      SELECT COUNT(DISTINCT item_id) AS n FROM recommendations WHERE created_at >= ${at(db, from)} AND created_at < ${at(db, to)}`),
+    db.item.count(),
+  ]);
+  return { recommended: Number(recommended[0]?.n ?? 0), catalog };
+}
+
+export type VersionRecord = { name: string; status: string; createdAt: Date; promotedAt: Date | null; hr1: number | null };
+
+/** Model versions with their offline HR@1 (from the metrics the training pipeline recorded). */
+export async function modelVersionRecords(db: Db): Promise<VersionRecord[]> {
+  const rows = await db.modelVersion.findMany({ orderBy: { createdAt: "asc" }, select: { name: true, status: true, createdAt: true, promotedAt: true, metrics: true } });
+  return rows.map((r) => {
+    const metrics = (r.metrics ?? {}) as { hr1?: unknown };
+    return { name: r.name, status: r.status, createdAt: r.createdAt, promotedAt: r.promotedAt, hr1: typeof metrics.hr1 === "number" ? metrics.hr1 : null };
+  });
+}
+
+export type UpdateRecord = { id: string; status: string; progress: number; createdAt: Date; startedAt: Date | null; finishedAt: Date | null; log: string; version: string | null };
+
+export async function updateHistory(db: Db, { take = 20 } = {}): Promise<UpdateRecord[]> {
+  const rows = await db.updateJob.findMany({
+    orderBy: { createdAt: "desc" },
+    take,
+    select: { id: true, status: true, progress: true, createdAt: true, startedAt: true, finishedAt: true, log: true, modelVersion: { select: { name: true } } },
+  });
+  return rows.map(({ modelVersion, ...r }) => ({ ...r, version: modelVersion?.name ?? null }));
+}
