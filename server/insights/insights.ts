@@ -1,15 +1,8 @@
 import "server-only";
 import { z } from "zod";
 import type { Db } from "../db/client";
-import {
-  catalogCoverage,
-  dailyMetrics,
-  firstCardLatencies,
-  modelVersionRecords,
-  updateHistory,
-  type DailyVersionRow,
-  type LatencyRow,
-} from "../db/queries/insights";
+import { catalogSize, modelVersionRecords, updateHistory, type StoredDay } from "../db/queries/insights";
+import { addHistograms, dailyFigures, histogramQuantile } from "./rollup";
 
 /**
  * What the product team sees at /insights: feedback rates per model version and over time, with
@@ -17,7 +10,9 @@ import {
  * - positive-feedback rate: gorse's — per day, the mean over users of their positive reactions
  *   (👍 or save) over the cards they were shown; a period's figure weights days by users;
  * - thumbs-down, click-through, save and "not interested" rates: reactions over cards shown;
- * - catalog coverage: distinct items recommended over the catalog's size;
+ * - catalog coverage: per day, the distinct items recommended over the catalog's size; a period's
+ *   figure is the mean over its days with cards (versions serving side by side on one day are
+ *   added, which counts an item both recommended twice);
  * - first-card latency: from the question stored to the first card written, p50 and p95.
  */
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "dates are YYYY-MM-DD");
@@ -66,28 +61,26 @@ export function periods(query: InsightsQuery, now = new Date()): { current: Rang
   return { current: { from: new Date(from), to: new Date(to) }, previous: { from: new Date(2 * from - to), to: new Date(from) }, days, error };
 }
 
-function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-}
 
-/** Rates over a set of (day, version) rows and latencies. */
-function ratesOf(rows: DailyVersionRow[], latencies: number[], coverage: number | null): Rates {
+/** Rates over a set of (day, version) rows. */
+function ratesOf(rows: StoredDay[], catalog: number): Rates {
   const cards = rows.reduce((n, r) => n + r.cards, 0);
   const users = rows.reduce((n, r) => n + r.users, 0);
-  const per = (pick: (r: DailyVersionRow) => number) => (cards ? rows.reduce((n, r) => n + pick(r), 0) / cards : null);
-  const sorted = [...latencies].sort((a, b) => a - b);
+  const per = (pick: (r: StoredDay) => number) => (cards ? rows.reduce((n, r) => n + pick(r), 0) / cards : null);
+  const latency = addHistograms(rows.map((r) => r.latencyHistogram));
+  const itemsOn = groupBy(rows, (r) => r.day);
+  const coverage = catalog && itemsOn.size ? [...itemsOn.values()].reduce((n, day) => n + day.reduce((m, r) => m + r.distinctItems, 0) / catalog, 0) / itemsOn.size : null;
   return {
     cards,
     users,
-    positiveRate: users ? rows.reduce((n, r) => n + r.positiveRate * r.users, 0) / users : null,
+    positiveRate: users ? rows.reduce((n, r) => n + r.positiveRateSum, 0) / users : null,
     thumbsDownRate: per((r) => r.thumbsDown),
     clickRate: per((r) => r.clicks),
     saveRate: per((r) => r.saves),
     notInterestedRate: per((r) => r.notInterested),
     coverage,
-    latencyP50: percentile(sorted, 0.5),
-    latencyP95: percentile(sorted, 0.95),
+    latencyP50: histogramQuantile(latency, 0.5),
+    latencyP95: histogramQuantile(latency, 0.95),
   };
 }
 
@@ -102,36 +95,29 @@ function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
   return groups;
 }
 
-async function periodData(db: Db, range: Range) {
-  const [rows, latencies, coverage] = await Promise.all([dailyMetrics(db, range), firstCardLatencies(db, range), catalogCoverage(db, range)]);
-  return { rows, latencies, coverage: coverage.catalog ? coverage.recommended / coverage.catalog : null };
-}
-
 export async function insights(db: Db, query: InsightsQuery, now = new Date()) {
   const range = periods(query, now);
-  const [current, previous, versions, updates] = await Promise.all([
-    periodData(db, range.current),
-    periodData(db, range.previous),
+  const [current, previous, catalog, versions, updates] = await Promise.all([
+    dailyFigures(db, range.current, now),
+    dailyFigures(db, range.previous, now),
+    catalogSize(db),
     modelVersionRecords(db),
     updateHistory(db),
   ]);
 
-  const byDay = (rows: DailyVersionRow[], latencies: LatencyRow[]) => {
-    const rowsOn = groupBy(rows, (r) => r.day);
-    const msOn = groupBy(latencies, (l) => l.day);
-    return range.days.map((d): DayPoint => {
-      const r = ratesOf(rowsOn.get(d) ?? [], (msOn.get(d) ?? []).map((l) => l.ms), null);
-      const { positiveRate, thumbsDownRate, clickRate, saveRate, notInterestedRate, latencyP50, latencyP95 } = r;
-      return { day: d, positiveRate, thumbsDownRate, clickRate, saveRate, notInterestedRate, latencyP50, latencyP95 };
-    });
-  };
-
-  // One line per model version on the positive-rate chart.
-  const versionNames = [...new Set(current.rows.map((r) => r.modelVersion))].sort();
-  const currentOn = groupBy(current.rows, (r) => r.day);
+  const currentOn = groupBy(current, (r) => r.day);
+  const daily = range.days.map((d): DayPoint => {
+    const { positiveRate, thumbsDownRate, clickRate, saveRate, notInterestedRate, latencyP50, latencyP95 } = ratesOf(currentOn.get(d) ?? [], catalog);
+    return { day: d, positiveRate, thumbsDownRate, clickRate, saveRate, notInterestedRate, latencyP50, latencyP95 };
+  });
+  // One line per model version on the positive-rate chart; a day without that version's cards is a gap.
+  const versionNames = [...new Set(current.map((r) => r.modelVersion))].sort();
   const positiveByVersion = range.days.map((d) => {
     const point: Record<string, string | number | null> = { day: d };
-    for (const v of versionNames) point[v] = currentOn.get(d)?.find((r) => r.modelVersion === v)?.positiveRate ?? null;
+    for (const v of versionNames) {
+      const row = currentOn.get(d)?.find((r) => r.modelVersion === v);
+      point[v] = row && row.users ? row.positiveRateSum / row.users : null;
+    }
     return point;
   });
 
@@ -140,16 +126,13 @@ export async function insights(db: Db, query: InsightsQuery, now = new Date()) {
     name,
     status: known.get(name)?.status ?? null,
     hr1: known.get(name)?.hr1 ?? null,
-    rates: ratesOf(current.rows.filter((r) => r.modelVersion === name), current.latencies.filter((l) => l.modelVersion === name).map((l) => l.ms), null),
+    rates: ratesOf(current.filter((r) => r.modelVersion === name), catalog),
   }));
 
   return {
     range,
-    stats: {
-      current: ratesOf(current.rows, current.latencies.map((l) => l.ms), current.coverage),
-      previous: ratesOf(previous.rows, previous.latencies.map((l) => l.ms), previous.coverage),
-    },
-    daily: byDay(current.rows, current.latencies),
+    stats: { current: ratesOf(current, catalog), previous: ratesOf(previous, catalog) },
+    daily,
     positiveByVersion,
     versionNames,
     versions: versionSummaries,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { toggleFeedback } from "@/server/db/queries/feedback";
 import { insights, periods } from "@/server/insights/insights";
 import { createTestDatabase, type TestDatabase } from "../setup/test-database";
 
@@ -55,12 +56,13 @@ describe.each(["sqlite", "postgresql"] as const)("insights on %s", (kind) => {
     expect(current.clickRate).toBeCloseTo(1 / 8, 6);
     expect(current.saveRate).toBeCloseTo(2 / 8, 6);
     expect(current.notInterestedRate).toBeCloseTo(1 / 8, 6);
-    expect(current.coverage).toBeCloseTo(7 / 10, 6); // items 0–6 recommended
-    expect(current.latencyP50).toBe(800);
-    expect(current.latencyP95).toBe(1200);
+    expect(current.coverage).toBeCloseTo((5 / 10 + 2 / 10) / 2, 6); // Dec 9: 5 of 10 items, Dec 10: 2 of 10
+    // Latencies come from 10 ms histogram buckets: the bucket's middle.
+    expect(current.latencyP50).toBe(805);
+    expect(current.latencyP95).toBe(1205);
     expect(previous.cards).toBe(5);
     expect(previous.positiveRate).toBe(0);
-    expect(previous.latencyP50).toBe(2000);
+    expect(previous.latencyP50).toBe(2050); // above 2 s buckets are 5 % wide
 
     const dec9 = data.daily.find((d) => d.day === "2026-12-09")!;
     expect(dec9.positiveRate).toBeCloseTo(0.125, 6);
@@ -70,6 +72,23 @@ describe.each(["sqlite", "postgresql"] as const)("insights on %s", (kind) => {
       ["v1", 6, null, null],
       ["v2", 2, 0.4567, "candidate"],
     ]);
+  });
+
+  test("past days are stored once computed; a reaction to an old card makes its day be computed again", async () => {
+    await insights(t.db, {}, now);
+    const stored = await t.db.dailyMetric.findMany({ where: { day: "2026-12-09" }, orderBy: { modelVersion: "asc" } });
+    expect(stored.map((r) => [r.modelVersion, r.cards, r.users, r.thumbsUp])).toEqual([["v1", 6, 2, 1]]);
+    expect(await t.db.dailyMetric.count({ where: { day: "2026-12-10" } })).toBe(0); // today is computed live, never stored
+    expect(await t.db.dailyMetric.count({ where: { day: "2026-12-01", modelVersion: "" } })).toBe(1); // an empty day is remembered
+
+    // Bob's second Dec 9 card gets a thumbs up through the app's own toggle: the day is recomputed.
+    const bob = (await t.db.conversation.findFirstOrThrow({ where: { messages: { some: { id: `${kind}-a1` } } } })).userId;
+    const card = await t.db.recommendation.findFirstOrThrow({ where: { messageId: `${kind}-a1`, rank: 2 } });
+    await toggleFeedback(t.db, { userId: bob, recommendationId: card.id, kind: "thumbs_up" });
+    expect(await t.db.dailyMetric.count({ where: { day: "2026-12-09" } })).toBe(0);
+    const data = await insights(t.db, {}, new Date("2026-12-10T12:00:00Z"));
+    expect(data.daily.find((d) => d.day === "2026-12-09")!.positiveRate).toBeCloseTo((1 / 4 + 1 / 2) / 2, 6);
+    expect((await t.db.dailyMetric.findFirstOrThrow({ where: { day: "2026-12-09" } })).thumbsUp).toBe(2);
   });
 
   test("an empty range has no cards and no rates", async () => {

@@ -1,6 +1,7 @@
 import "server-only";
 import type { FeedbackKindName } from "../../chat/types";
 import type { Db } from "../client";
+import { forgetDailyMetrics } from "./insights";
 
 /**
  * Feedback on a recommended item. Each kind is a toggle for the user (click thumbs up again to
@@ -34,7 +35,7 @@ export async function toggleFeedback(
 ): Promise<FeedbackKindName[]> {
   const recommendation = await db.recommendation.findFirst({
     where: { id: recommendationId, message: { conversation: { userId } } },
-    select: { id: true, itemId: true },
+    select: { id: true, itemId: true, createdAt: true },
   });
   if (!recommendation) throw new FeedbackTargetError();
 
@@ -61,6 +62,8 @@ export async function toggleFeedback(
       },
     });
   });
+  // Insights' stored figures for the card's day are now out of date (none are stored for today: a no-op then).
+  await forgetDailyMetrics(db, { day: recommendation.createdAt.toISOString().slice(0, 10) });
   return activeFeedback(db, { userId, recommendationIds: [recommendationId] }).then((m) => m[recommendationId] ?? []);
 }
 

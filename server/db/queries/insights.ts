@@ -12,8 +12,8 @@ export type DailyVersionRow = {
   modelVersion: string;
   cards: number;
   users: number;
-  /** gorse's positive-feedback rate: the mean over users of (positive reactions / cards shown). */
-  positiveRate: number;
+  /** Σ over users of (positive reactions / cards shown); over `users`, gorse's positive-feedback rate. */
+  positiveRateSum: number;
   thumbsUp: number;
   thumbsDown: number;
   saves: number;
@@ -66,7 +66,7 @@ export async function dailyMetrics(db: Db, { from, to }: { from: Date; to: Date 
       GROUP BY cards.day, cards.model_version, cards.user_id
     ),
     per_day AS (
-      SELECT day, model_version, SUM(cards) AS cards, COUNT(*) AS users, AVG(1.0 * positive / cards) AS positive_rate,
+      SELECT day, model_version, SUM(cards) AS cards, COUNT(*) AS users, SUM(1.0 * positive / cards) AS positive_rate_sum,
         SUM(thumbs_up) AS thumbs_up, SUM(thumbs_down) AS thumbs_down, SUM(saves) AS saves, SUM(clicks) AS clicks,
         SUM(not_interested) AS not_interested
       FROM per_user GROUP BY day, model_version
@@ -82,7 +82,7 @@ export async function dailyMetrics(db: Db, { from, to }: { from: Date; to: Date 
     modelVersion: String(r.model_version),
     cards: Number(r.cards),
     users: Number(r.users),
-    positiveRate: Number(r.positive_rate),
+    positiveRateSum: Number(r.positive_rate_sum),
     thumbsUp: Number(r.thumbs_up),
     thumbsDown: Number(r.thumbs_down),
     saves: Number(r.saves),
@@ -103,14 +103,33 @@ export async function firstCardLatencies(db: Db, { from, to }: { from: Date; to:
   return rows.map((r) => ({ day: String(r.day), modelVersion: r.model_version, ms: Number(r.ms) }));
 }
 
-/** Distinct items recommended in the range, over the catalog's size: how much of the catalog the chat reaches. */
-export async function catalogCoverage(db: Db, { from, to }: { from: Date; to: Date }): Promise<{ recommended: number; catalog: number }> {
-  const [recommended, catalog] = await Promise.all([
-    db.$queryRaw<{ n: number | bigint }[]>(Prisma.sql`
-      SELECT COUNT(DISTINCT item_id) AS n FROM recommendations WHERE created_at >= ${at(db, from)} AND created_at < ${at(db, to)}`),
-    db.item.count(),
-  ]);
-  return { recommended: Number(recommended[0]?.n ?? 0), catalog };
+export type StoredDay = DailyVersionRow & { latencyHistogram: Record<string, number> };
+
+/** Stored figures for whole days in [fromDay, toDay). */
+export async function storedDailyMetrics(db: Db, { fromDay, toDay }: { fromDay: string; toDay: string }): Promise<StoredDay[]> {
+  const rows = await db.dailyMetric.findMany({ where: { day: { gte: fromDay, lt: toDay } } });
+  return rows.map(({ computedAt: _computedAt, latencyHistogram, ...r }) => ({ ...r, latencyHistogram: latencyHistogram as Record<string, number> }));
+}
+
+/**
+ * Stores computed days (replacing any rows of those days). Two viewers computing the same days at
+ * once store the same figures: the loser's unique-key error is ignored.
+ */
+export async function saveDailyMetrics(db: Db, { days, rows }: { days: string[]; rows: StoredDay[] }): Promise<void> {
+  try {
+    await db.$transaction([db.dailyMetric.deleteMany({ where: { day: { in: days } } }), db.dailyMetric.createMany({ data: rows })]);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "P2002") throw error;
+  }
+}
+
+/** Forgets a day's stored figures (a reaction changed them); the next view computes them again. */
+export async function forgetDailyMetrics(db: Db, { day }: { day: string }): Promise<void> {
+  await db.dailyMetric.deleteMany({ where: { day } });
+}
+
+export async function catalogSize(db: Db): Promise<number> {
+  return db.item.count();
 }
 
 export type VersionRecord = { name: string; status: string; createdAt: Date; promotedAt: Date | null; hr1: number | null };
