@@ -1,13 +1,19 @@
 /**
- * Next.js calls register() once when a server instance starts: answers a previous server left
- * half-written are marked failed before the first request (server/conversations/recovery.ts).
+ * Next.js calls register() once when a server instance starts:
+ * - answers a previous server left half-written are marked failed before the first request
+ *   (server/conversations/recovery.ts);
+ * - in the background, the insights rollup is brought up to date for the past year, so that the
+ *   product team's first view of /insights after a deploy is a warm one (server/insights/rollup.ts).
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const [{ getDb }, { databaseKind, databaseUrl }, { startAnswerRecovery }] = await Promise.all([
+  const [{ getDb }, { databaseKind, databaseUrl }, { startAnswerRecovery }, { warmRollup }] = await Promise.all([
     import("./server/db/client"),
     import("./server/db/env"),
     import("./server/conversations/recovery"),
+    import("./server/insights/rollup"),
   ]);
-  await startAnswerRecovery(await getDb(), databaseKind(databaseUrl()));
+  const db = await getDb();
+  await startAnswerRecovery(db, databaseKind(databaseUrl()));
+  warmRollup(db).catch((error: unknown) => console.error("insights rollup failed", error));
 }

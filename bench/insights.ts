@@ -33,7 +33,7 @@ const seed = [
        now() - ((${answers} - g) * (365 * 86400.0 / ${answers})) * interval '1 second', now(), (200 + random() * 800)::int
      FROM generate_series(1, ${answers}) g`,
   `INSERT INTO recommendations (id, message_id, item_id, rank, score, model_version, reason, explanation, created_at)
-     SELECT 'r' || g, 'm' || (1 + (g - 1) / 5), 1 + (g * 7919) % 10000, 1 + (g - 1) % 5, 1,
+     SELECT 'r' || g, 'm' || (1 + (g - 1) / 5), 1 + (g::bigint * 7919) % 10000, 1 + (g - 1) % 5, 1,
        CASE WHEN g < ${cards / 2} THEN 'v1' ELSE 'v2' END, 'similar to Book 1', 'text',
        now() - ((${answers} - (1 + (g - 1) / 5)) * (365 * 86400.0 / ${answers})) * interval '1 second'
      FROM generate_series(1, ${cards}) g`,

@@ -97,3 +97,9 @@ export async function dailyFigures(db: Db, { from, to }: { from: Date; to: Date 
   if (to.getTime() > today) out.push(...(await compute(db, Math.max(start, today), to.getTime())));
   return out.filter((r) => r.cards > 0);
 }
+
+/** Computes and stores every missing past day of the last year (run in the background at start-up). */
+export async function warmRollup(db: Db, now = new Date()): Promise<void> {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  await dailyFigures(db, { from: new Date(today - 366 * DAY_MS), to: new Date(today) }, now);
+}
