@@ -138,6 +138,12 @@ def load_llara_dir(folder, name, domain, split_seed=seed):
     return ds
 
 
+def load_rows(path, ds, name="rows", split_seed=seed):
+    """Rows of `ds` from a file in the layout `convert` writes (LLaRA's jsonl, 0-based ids padded with N), with
+    candidates drawn as for a split (fixed seed per name): e.g. only the newest period's rows (training/lsat.py)."""
+    return _with_candidates(_read_llara_jsonl(path, ds.num_items), ds.num_items, random.Random(f"{split_seed}-{name}"))
+
+
 def movielens_title(s):
     s = re.sub(r"\s*\(\d{4}\)\s*$", "", s)
     for sub in (", The", ", A", ", An"):  # LLaRA's get_mv_title

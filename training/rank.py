@@ -336,16 +336,19 @@ def make_batch(prompt, texts, rows, perms, item_table, hybrid_prompt, requests=N
 
 # --- model ------------------------------------------------------------------------
 
-def build(base_dir, rec_dim, dev, hybrid_mode, layers):
+def build(base_dir, rec_dim, dev, hybrid_mode, layers, lora=None):
+    """lora: a run's info["lora"] (r, alpha, dropout, targets), when it differs from this file's settings:
+    a combined run (training/lsat.py) carries a rank r_long + r_short adapter."""
     from peft import LoraConfig, get_peft_model
+    lora = {"r": lora_r, "alpha": lora_alpha, "dropout": lora_dropout, "targets": lora_targets, **(lora or {})}
     llm, tok = load_base(base_dir)
     add_slot_tokens(llm, tok)
     n = llm.config.num_hidden_layers
     # Text-only: only the top layers adapt, so backward stops there. Hybrid: the projector sits under
     # layer 0, so every layer carries LoRA (gradients pass through all of them anyway).
     top = list(range(n - layers, n)) if hybrid_mode == "off" else list(range(n))
-    llm = get_peft_model(llm, LoraConfig(r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
-                                         target_modules=lora_targets, layers_to_transform=top, task_type="CAUSAL_LM"))
+    llm = get_peft_model(llm, LoraConfig(r=lora["r"], lora_alpha=lora["alpha"], lora_dropout=lora["dropout"],
+                                         target_modules=list(lora["targets"]), layers_to_transform=top, task_type="CAUSAL_LM"))
     model = HybridLM(llm, Projector(rec_dim, llm.config.hidden_size))
     if hybrid_mode == "off":
         model.projector.requires_grad_(False)
@@ -377,6 +380,40 @@ def load_checkpoint(run, ranker, opt=None):
     if opt is not None and st.get("opt") is not None:
         opt.load_state_dict(st["opt"])
     return st
+
+
+def init_from(run, ranker):
+    """Start a fresh run from another run's weights (adapter, projector, mix, β): fine-tuning on new rows, or
+    LSAT's short-term adapter started from the long-term one (training/lsat.py). Its LoRA must fit this one:
+    the same rank, alpha and modules, its layers among this run's."""
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+    with open(os.path.join(run, "info.json")) as f:
+        lora = json.load(f)["lora"]
+    cfg = ranker.lm.llm.peft_config["default"]
+    if (lora["r"], lora["alpha"], sorted(lora["targets"])) != (cfg.r, cfg.lora_alpha, sorted(cfg.target_modules)):
+        raise ValueError(f"--init-from {run}: its LoRA (r {lora['r']}, alpha {lora['alpha']}, {lora['targets']}) "
+                         f"differs from this run's (r {cfg.r}, alpha {cfg.lora_alpha}, {sorted(cfg.target_modules)})")
+    res = set_peft_model_state_dict(ranker.lm.llm, load_file(os.path.join(run, "checkpoint", "adapter_model.safetensors")))
+    if res.unexpected_keys:
+        raise ValueError(f"--init-from {run}: its LoRA has layers this run does not adapt ({res.unexpected_keys[0]}): "
+                         "give this run at least as many --lora-layers")
+    st = torch.load(os.path.join(run, "checkpoint", "state.pt"), weights_only=False, map_location="cpu")
+    ranker.lm.projector.load_state_dict(st["projector"])
+    ranker.mix.data.copy_(st["mix"])
+    ranker.beta.data.copy_(st["beta"])
+
+
+def rows_from_file(path, ds, recommender):
+    """Training rows from a file (data.load_rows: e.g. the newest period's only). A row that is also one of the
+    dataset's training rows keeps its cross-fitting fold; any other is scored by the full SASRec, which cannot
+    have trained on it."""
+    rows = data.load_rows(path, ds, "train-rows")
+    fold = {(tuple(r.history), r.target): recommender.fold_of[id(r)] for r in ds.train if id(r) in recommender.fold_of}
+    for r in rows:
+        if (tuple(r.history), r.target) in fold:
+            recommender.fold_of[id(r)] = fold[(tuple(r.history), r.target)]
+    return rows
 
 
 # --- evaluation -----------------------------------------------------------------------
@@ -460,7 +497,7 @@ def setup(args, dev, for_training=True):
         raise FileNotFoundError(f"no cross-fitted SASRec for {ds.name}: run python -m training.sasrec --dataset "
                                 f"{ds.name} --fold 0/2, then --fold 1/2")
     recommender = Recommender(sasrec, ds.train, ds.num_items, [load_sasrec(f) for f in folds])
-    lm, tok = build(args.base, item_table.shape[1], dev, args.hybrid, args.lora_layers)
+    lm, tok = build(args.base, item_table.shape[1], dev, args.hybrid, args.lora_layers, getattr(args, "lora", None))
     prompt = RankPrompt(tok, ds.domain, args.title_tokens)
     # The recommender's mix, fitted on a sample of training rows (seconds), before the LLM sees anything;
     # a trained run loads its own from the checkpoint.
@@ -503,7 +540,8 @@ def train(args):
     ds, recommender, item_table, ranker, prompt, tok = setup(args, dev)
     run = args.run
     os.makedirs(run, exist_ok=True)
-    rows = ds.train if args.train_samples == 0 else random.Random(args.seed).sample(ds.train, min(args.train_samples, len(ds.train)))
+    pool = rows_from_file(args.rows, ds, recommender) if getattr(args, "rows", None) else ds.train
+    rows = pool if args.train_samples == 0 else random.Random(args.seed).sample(pool, min(args.train_samples, len(pool)))
     per_step = args.micro_batch * args.grad_accum
     total = math.ceil(len(rows) * args.epochs / per_step)
     lines = [None] * len(rows)
@@ -532,6 +570,8 @@ def train(args):
         rng.setstate(st["rng"])
         torch.set_rng_state(st["torch_rng"])
         print(f"resuming {run} at step {step}/{total}")
+    elif getattr(args, "init_from", None):
+        init_from(args.init_from, ranker)
     autocast, precision = autocast_for(args, dev)
     info = {"kind": "rank", "dataset": args.dataset, "domain": ds.domain, "base": os.path.abspath(args.base),
             "sasrec": os.path.abspath(args.sasrec or os.path.join(out_dir, f"sasrec-{args.dataset}", "model.pt")),
@@ -540,7 +580,9 @@ def train(args):
             "request_share": args.request_share if ds.facts is not None else 0.0, "hybrid": args.hybrid, "head": args.head, "order": args.order,
             "title_tokens": args.title_tokens, "with_creator": args.with_creator and ds.creators is not None, "lora": {"r": lora_r, "alpha": lora_alpha, "dropout": lora_dropout,
             "targets": lora_targets, "layers": args.lora_layers if args.hybrid == "off" else "all"},
-            "labels": LABELS, "device": args.device, "threads": args.threads, "autocast": precision}
+            "labels": LABELS, "device": args.device, "threads": args.threads, "autocast": precision,
+            "init_from": os.path.abspath(args.init_from) if getattr(args, "init_from", None) else None,
+            "rows_file": os.path.abspath(args.rows) if getattr(args, "rows", None) else None}
     with open(os.path.join(run, "info.json"), "w") as f:
         json.dump(info, f, indent=2)
 
@@ -625,7 +667,7 @@ def load_run(run, dev, data_dir=None, base_dir=None):
                               hybrid=info["hybrid"], head=info.get("head", "labels"), order=info["order"], title_tokens=info["title_tokens"],
                               with_creator=info.get("with_creator", False), catalog=None,
                               lora_layers=lora_layers if layers == "all" else layers, beta_init=beta_init, seed=seed,
-                              dtype="auto", device=dev.type)
+                              dtype="auto", device=dev.type, lora={k: v for k, v in info["lora"].items() if k != "layers"})
     ds, recommender, item_table, ranker, prompt, tok = setup(args, dev, for_training=False)
     if load_checkpoint(run, ranker) is None:
         raise FileNotFoundError(f"{run}/checkpoint not found")
@@ -775,6 +817,10 @@ def main():
     ap.add_argument("--sasrec", default=sasrec_ckpt)
     ap.add_argument("--run", default=None, help="run folder (default training/runs/rank-<dataset>)")
     ap.add_argument("--train-samples", type=int, default=train_samples)
+    ap.add_argument("--rows", default=None, help="train on these rows instead of the dataset's training split (its "
+                    "layout: LLaRA's jsonl, as data convert writes; e.g. only the newest period's rows)")
+    ap.add_argument("--init-from", default=None, metavar="RUN", help="a fresh run starts from RUN's weights "
+                    "(adapter, projector, mix, β) instead of a zero LoRA")
     ap.add_argument("--epochs", type=int, default=epochs)
     ap.add_argument("--micro-batch", type=int, default=micro_batch)
     ap.add_argument("--grad-accum", type=int, default=grad_accum)
