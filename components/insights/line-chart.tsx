@@ -25,7 +25,7 @@ export function MetricLineChart({ data, series, unit, label }: Props) {
             <Tooltip formatter={format(unit)} labelClassName="text-neutral-900" />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             {series.map((s, i) => (
-              <Line key={s.key} type="monotone" dataKey={s.key} name={s.label} stroke={COLORS[i % COLORS.length]} dot={false} connectNulls={false} isAnimationActive={false} />
+              <Line key={s.key} type="monotone" dataKey={s.key} name={s.label} stroke={COLORS[i % COLORS.length]} dot={{ r: 2 }} connectNulls={false} isAnimationActive={false} />
             ))}
           </LineChart>
         </ResponsiveContainer>
