@@ -9,6 +9,8 @@ import { databaseUrl } from "./db/env";
 import { migrateDatabase } from "./db/migrate";
 import { ensureDemoCatalog } from "./import/demo";
 import { ensureDemoModel } from "./models/demo-model";
+import { DEMO_MODEL_DIR } from "./models/serving";
+import { adoptInstalledVersion } from "./models/versions";
 
 async function main() {
   // The WebAssembly schema engine crashes on Node 20; npm scripts run on the project's Node 24.
@@ -20,18 +22,20 @@ async function main() {
   try {
     const loaded = await ensureDemoCatalog(db, { progress: true });
     console.log(loaded ? "Loaded the demo catalog (goodbooks-10k, CC BY-SA 4.0)." : "Demo catalog already loaded.");
+    try {
+      const model = ensureDemoModel();
+      console.log(model.status === "built" ? `Built the demo model: ${model.detail}.`
+        : model.status === "up-to-date" ? `Demo model up to date: ${model.detail}.`
+        : `Demo model not built: ${model.detail}.`);
+    } catch (error) {
+      // Not fatal: the chat answers with the baseline recommender and says so until a model is there.
+      console.warn(`The demo model could not be built: ${error instanceof Error ? error.message : String(error)}.\n`
+        + "The app will answer with the baseline recommender; fix the problem and run `npm run setup` again.");
+    }
+    const version = await adoptInstalledVersion(db, { dir: DEMO_MODEL_DIR });
+    if (version) console.log(`Model version ${version.name} registered (${version.status}).`);
   } finally {
     await db.$disconnect();
-  }
-  try {
-    const model = ensureDemoModel();
-    console.log(model.status === "built" ? `Built the demo model: ${model.detail}.`
-      : model.status === "up-to-date" ? `Demo model up to date: ${model.detail}.`
-      : `Demo model not built: ${model.detail}.`);
-  } catch (error) {
-    // Not fatal: the chat answers with the baseline recommender and says so until a model is there.
-    console.warn(`The demo model could not be built: ${error instanceof Error ? error.message : String(error)}.\n`
-      + "The app will answer with the baseline recommender; fix the problem and run `npm run setup` again.");
   }
 }
 

@@ -1,7 +1,10 @@
 import { MetricLineChart } from "@/components/insights/line-chart";
 import { RangeForm } from "@/components/insights/range-form";
 import { StatCard } from "@/components/insights/stat-card";
+import { ModelVersions } from "@/components/insights/model-versions";
 import { UpdateHistory } from "@/components/insights/update-history";
+import { can } from "@/server/auth/access";
+import { listVersions, modelEvents } from "@/server/db/queries/models";
 import { requirePagePermission } from "@/server/auth/session";
 import { InsightsQuery, insights } from "@/server/insights/insights";
 
@@ -16,7 +19,8 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
   const actor = await requirePagePermission("insights.view", "/insights");
   const raw = Object.fromEntries(Object.entries(await searchParams).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
   const parsed = InsightsQuery.safeParse(raw);
-  const data = await insights(actor.db, parsed.success ? parsed.data : {});
+  const [data, versions, events] = await Promise.all([insights(actor.db, parsed.success ? parsed.data : {}), listVersions(actor.db), modelEvents(actor.db)]);
+  const pinned = process.env.RECO_MODEL_DIR?.trim() || null;
   const { current, previous } = data.stats;
   const lastDay = new Date(data.range.current.to.getTime() - 86_400_000).toISOString().slice(0, 10);
   const problem = !parsed.success ? "Some dates were not understood (use YYYY-MM-DD); showing the last 30 days." : data.range.error;
@@ -120,6 +124,13 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
             </table>
           </section>
         </>
+      )}
+
+      {can(actor.role, "models.update") && (
+        <section aria-label="Model versions" className="mt-8">
+          <h2 className="text-base font-semibold">Model versions</h2>
+          <ModelVersions versions={versions} events={events} pinned={pinned} />
+        </section>
       )}
 
       <section aria-label="Model updates" className="mt-8">

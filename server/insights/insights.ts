@@ -1,7 +1,8 @@
 import "server-only";
 import { z } from "zod";
 import type { Db } from "../db/client";
-import { catalogSize, modelVersionRecords, updateHistory, type StoredDay } from "../db/queries/insights";
+import { catalogSize, updateHistory, type StoredDay } from "../db/queries/insights";
+import { listVersions } from "../db/queries/models";
 import { addHistograms, dailyFigures, histogramQuantile } from "./rollup";
 
 /**
@@ -101,7 +102,7 @@ export async function insights(db: Db, query: InsightsQuery, now = new Date()) {
     dailyFigures(db, range.current, now),
     dailyFigures(db, range.previous, now),
     catalogSize(db),
-    modelVersionRecords(db),
+    listVersions(db),
     updateHistory(db),
   ]);
 

@@ -13,7 +13,7 @@ import { servingVersionPath } from "../db/queries/models";
 
 export type ServingModel = { runtime: ModelRuntime } | { unavailable: string };
 
-const DEMO_MODEL_DIR = "models/demo";
+export const DEMO_MODEL_DIR = "models/demo";
 const RETRY_AFTER_MS = 60_000;
 
 type State = {

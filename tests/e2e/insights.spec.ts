@@ -39,6 +39,31 @@ test("a product user sees feedback figures, charts and versions at /insights", a
   await expect(product.getByTestId("versions").locator("tbody tr").first()).toBeVisible();
   await expect(product.getByTestId("updates-empty")).toBeVisible();
 
+  // Model versions: the set-up step registered the demo model (serving); the tiny fixture comes from the CLI.
+  execFileSync("npm", ["run", "-s", "models", "--", "register", "tests/fixtures/tiny-model"], { env: { ...process.env, DATABASE_URL: `file:./${e2eDatabaseFile}` } });
+  await product.reload();
+  const versions = product.getByTestId("model-versions");
+  const tiny = versions.locator('tr[data-version="tiny-random"]');
+  const demo = versions.locator("tbody tr").filter({ has: product.getByTestId("version-status").getByText("serving", { exact: true }) });
+  const demoName = await demo.getAttribute("data-version");
+  expect(demoName).toMatch(/^demo-/);
+  await expect(tiny.getByTestId("version-status")).toHaveText("candidate");
+  // It states no offline HR@1 against the demo's: refused until a reason is given.
+  await tiny.getByRole("button", { name: "Promote" }).click();
+  await expect(tiny.getByRole("alert")).toContainText("reason");
+  await tiny.getByLabel("Reason to promote tiny-random anyway").fill("e2e: checking promotion");
+  await tiny.getByRole("button", { name: "Promote anyway" }).click();
+  await expect(tiny.getByTestId("version-status")).toHaveText("serving");
+  const demoRow = versions.locator(`tr[data-version="${demoName}"]`);
+  await expect(demoRow.getByTestId("version-status")).toHaveText("retired");
+  await expect(product.getByTestId("model-events").locator("li").first()).toContainText("e2e: checking promotion");
+  // One click restores the demo model.
+  await demoRow.getByRole("button", { name: "Restore" }).click();
+  await expect(demoRow.getByTestId("version-status")).toHaveText("serving");
+  await expect(tiny.getByTestId("version-status")).toHaveText("retired");
+  await expect(product.getByTestId("model-events").locator("li").first()).toContainText(`restored ${demoName}`);
+  await expect(product.getByTestId("model-events").locator("li").first()).toContainText(email);
+
   // A range before any activity: the empty state, not empty charts.
   await product.goto("/insights?from=2020-01-01&to=2020-01-31");
   await expect(product.getByTestId("insights-empty")).toBeVisible();

@@ -225,6 +225,15 @@ test("guest → account, admin assigns roles, and every route × role × strange
     const edited = reviews() > reviewsBefore + (actor === "admin" || actor === "merchandiser" ? 1 : 0);
     check(actor, "editAction", (actor === "admin" || actor === "merchandiser") === edited, JSON.stringify(a));
 
+    // Model versions (product team and admins): an unknown version, so an allowed call changes nothing either.
+    const events = () => count("SELECT count(*) AS n FROM model_events");
+    const eventsBefore = events();
+    for (const name of ["promoteAction", "rollbackAction"]) {
+      a = await callAction(await as(actor), "app/insights/actions.ts", name, [{ name: "no-such-version" }]);
+      const error = actor === "admin" || actor === "product" ? "No model version named no-such-version." : isAccount(actor) ? "Your account's role does not allow this." : "Sign in to do this.";
+      check(actor, name, (a.result as { error?: string })?.error === error && events() === eventsBefore, JSON.stringify(a));
+    }
+
     a = await callAction(await as(actor), "app/admin/actions.ts", "setRoleAction", [{ userId: userIdOf(EMAIL.product), role: "merchandiser" }]);
     const changed = roleOf(EMAIL.product) === "merchandiser";
     if (actor === "admin") {

@@ -132,17 +132,6 @@ export async function catalogSize(db: Db): Promise<number> {
   return db.item.count();
 }
 
-export type VersionRecord = { name: string; status: string; createdAt: Date; promotedAt: Date | null; hr1: number | null };
-
-/** Model versions with their offline HR@1 (from the metrics the training pipeline recorded). */
-export async function modelVersionRecords(db: Db): Promise<VersionRecord[]> {
-  const rows = await db.modelVersion.findMany({ orderBy: { createdAt: "asc" }, select: { name: true, status: true, createdAt: true, promotedAt: true, metrics: true } });
-  return rows.map((r) => {
-    const metrics = (r.metrics ?? {}) as { hr1?: unknown };
-    return { name: r.name, status: r.status, createdAt: r.createdAt, promotedAt: r.promotedAt, hr1: typeof metrics.hr1 === "number" ? metrics.hr1 : null };
-  });
-}
-
 export type UpdateRecord = { id: string; status: string; progress: number; createdAt: Date; startedAt: Date | null; finishedAt: Date | null; log: string; version: string | null };
 
 export async function updateHistory(db: Db, { take = 20 } = {}): Promise<UpdateRecord[]> {
