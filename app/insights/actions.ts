@@ -4,6 +4,8 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { authorize } from "@/server/auth/session";
 import { AppError } from "@/server/http/errors";
+import { activeCatalog } from "@/server/catalog/nouns";
+import { cancelJob, startTrainingDataExport } from "@/server/jobs/jobs";
 import { promote, rollback } from "@/server/models/versions";
 
 export type VersionResult = { ok: true } | { ok: false; error: string; needsReason?: boolean };
@@ -35,4 +37,26 @@ export async function rollbackAction(input: unknown): Promise<VersionResult> {
   const parsed = RollbackInput.safeParse(input);
   if (!parsed.success) return { ok: false, error: "Unknown version." };
   return asProductTeam((actorId, db) => rollback(db, { name: parsed.data.name, actorId }));
+}
+
+export type JobStartResult = { ok: true; jobId: string } | { ok: false; error: string };
+
+/** Starts exporting the training data since the serving version (runs in this server; the page follows its progress). */
+export async function startExportAction(): Promise<JobStartResult> {
+  try {
+    const actor = await authorize("models.update");
+    const { job, done } = await startTrainingDataExport(actor.db, { catalog: activeCatalog(), actorId: actor.userId });
+    // It runs on in this server after the answer; the page polls /api/jobs/<id> and refreshes when it ends.
+    done.catch((error: unknown) => console.error("export job failed", error));
+    return { ok: true, jobId: job.id };
+  } catch (error) {
+    if (error instanceof AppError) return { ok: false, error: error.message };
+    throw error;
+  }
+}
+
+export async function cancelJobAction(input: unknown): Promise<VersionResult> {
+  const parsed = z.object({ id: z.string().min(1).max(64) }).safeParse(input);
+  if (!parsed.success) return { ok: false, error: "Unknown job." };
+  return asProductTeam((_actorId, db) => cancelJob(db, { id: parsed.data.id }));
 }

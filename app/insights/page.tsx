@@ -1,12 +1,14 @@
 import { MetricLineChart } from "@/components/insights/line-chart";
 import { RangeForm } from "@/components/insights/range-form";
 import { StatCard } from "@/components/insights/stat-card";
+import { JobPanel } from "@/components/insights/job-panel";
 import { ModelVersions } from "@/components/insights/model-versions";
 import { UpdateHistory } from "@/components/insights/update-history";
 import { can } from "@/server/auth/access";
 import { listVersions, modelEvents } from "@/server/db/queries/models";
 import { requirePagePermission } from "@/server/auth/session";
 import { InsightsQuery, insights } from "@/server/insights/insights";
+import { servingVersionTrainedAt } from "@/server/jobs/export-training-data";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Insights — Reco" };
@@ -19,7 +21,13 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
   const actor = await requirePagePermission("insights.view", "/insights");
   const raw = Object.fromEntries(Object.entries(await searchParams).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
   const parsed = InsightsQuery.safeParse(raw);
-  const [data, versions, events] = await Promise.all([insights(actor.db, parsed.success ? parsed.data : {}), listVersions(actor.db), modelEvents(actor.db)]);
+  const [data, versions, events, trained] = await Promise.all([
+    insights(actor.db, parsed.success ? parsed.data : {}),
+    listVersions(actor.db),
+    modelEvents(actor.db),
+    servingVersionTrainedAt(actor.db),
+  ]);
+  const runningJob = data.updates.find((u) => u.status === "running" || u.status === "queued");
   const pinned = process.env.RECO_MODEL_DIR?.trim() || null;
   const { current, previous } = data.stats;
   const lastDay = new Date(data.range.current.to.getTime() - 86_400_000).toISOString().slice(0, 10);
@@ -135,6 +143,9 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
 
       <section aria-label="Model updates" className="mt-8">
         <h2 className="text-base font-semibold">Model updates</h2>
+        {can(actor.role, "models.update") && (
+          <JobPanel runningJobId={runningJob?.id ?? null} since={trained ? `${trained.name}, ${trained.at.toISOString().slice(0, 10)}` : "no version serves yet: everything"} />
+        )}
         <UpdateHistory updates={data.updates} />
       </section>
     </div>

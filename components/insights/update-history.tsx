@@ -7,13 +7,12 @@ function duration(job: UpdateRecord): string {
   return s < 120 ? `${s} s` : `${Math.round(s / 60)} min`;
 }
 
-/** Incremental model updates, newest first: outcome, duration, the version they produced, the log. */
+/** The learning loop's jobs, newest first: outcome, stage, duration, who started it, what it produced, the log. */
 export function UpdateHistory({ updates }: { updates: UpdateRecord[] }) {
   if (updates.length === 0) {
     return (
       <p className="mt-2 text-sm text-neutral-500" data-testid="updates-empty">
-        No model update has run yet. An update trains on the feedback collected since the serving version and produces a candidate version
-        to compare here before promoting it.
+        No job has run yet. Export the training data above: it is what an incremental update trains on.
       </p>
     );
   }
@@ -22,12 +21,18 @@ export function UpdateHistory({ updates }: { updates: UpdateRecord[] }) {
       {updates.map((job) => (
         <li key={job.id} className="rounded-lg border border-neutral-200 p-3 text-sm dark:border-neutral-800">
           <div className="flex flex-wrap gap-x-3">
-            <span className="font-medium">{job.status}</span>
+            <span className="font-medium" data-testid="update-status">
+              {job.status}
+            </span>
+            <span className="text-neutral-500">{job.stage}</span>
             <span className="text-neutral-500">{job.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC</span>
             <span className="text-neutral-500">{duration(job)}</span>
+            {job.by && <span className="text-neutral-500">by {job.by}</span>}
             {job.version && <span>→ {job.version}</span>}
             {job.status === "running" && <span>{Math.round(job.progress * 100)} %</span>}
           </div>
+          {job.error && <p className="mt-1 text-red-700 dark:text-red-400">{job.error}</p>}
+          {job.outputPath && <p className="mt-1 text-neutral-600 dark:text-neutral-400">Output: {job.outputPath}</p>}
           {job.log && (
             <details className="mt-1">
               <summary className="cursor-pointer text-neutral-500">Log</summary>

@@ -9,6 +9,7 @@ const STATUS = {
   forbidden: 403,
   not_found: 404,
   payload_too_large: 413,
+  conflict: 409,
   rate_limited: 429,
 } as const;
 

@@ -132,13 +132,31 @@ export async function catalogSize(db: Db): Promise<number> {
   return db.item.count();
 }
 
-export type UpdateRecord = { id: string; status: string; progress: number; createdAt: Date; startedAt: Date | null; finishedAt: Date | null; log: string; version: string | null };
+export type UpdateRecord = {
+  id: string;
+  catalog: string;
+  status: string;
+  stage: string;
+  progress: number;
+  error: string | null;
+  outputPath: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  log: string;
+  version: string | null;
+  by: string | null;
+};
 
 export async function updateHistory(db: Db, { take = 20 } = {}): Promise<UpdateRecord[]> {
   const rows = await db.updateJob.findMany({
     orderBy: { createdAt: "desc" },
     take,
-    select: { id: true, status: true, progress: true, createdAt: true, startedAt: true, finishedAt: true, log: true, modelVersion: { select: { name: true } } },
+    select: {
+      id: true, catalog: true, status: true, stage: true, progress: true, error: true, outputPath: true, createdAt: true, startedAt: true, finishedAt: true, log: true,
+      modelVersion: { select: { name: true } },
+      createdBy: { select: { email: true } },
+    },
   });
-  return rows.map(({ modelVersion, ...r }) => ({ ...r, version: modelVersion?.name ?? null }));
+  return rows.map(({ modelVersion, createdBy, ...r }) => ({ ...r, version: modelVersion?.name ?? null, by: createdBy?.email ?? null }));
 }

@@ -47,3 +47,31 @@ export async function notInterestedItemIds(db: Db, { userId }: { userId: string 
 export async function dislikes(db: Db, { userId }: { userId: string }): Promise<{ itemId: number; at: Date }[]> {
   return db.interaction.findMany({ where: { userId, kind: "dislike" }, orderBy: { at: "asc" }, select: { itemId: true, at: true } });
 }
+
+export type ExportedInteraction = { id: string; user: string; item: string; at: Date; kind: string; value: number | null };
+
+/** How many interactions with the catalog's items happened at or after `since`. */
+export async function countInteractionsSince(db: Db, { catalog, since }: { catalog: string; since: Date }): Promise<number> {
+  return db.interaction.count({ where: { item: { catalog }, at: { gte: since } } });
+}
+
+/**
+ * A page of the catalog's interactions since `since`, in (at, id) order after a cursor, with the
+ * user's and the item's external ids when they have them (the training data's ids).
+ */
+export async function interactionsPage(
+  db: Db,
+  { catalog, since, after, take }: { catalog: string; since: Date; after: { at: Date; id: string } | null; take: number },
+): Promise<ExportedInteraction[]> {
+  const rows = await db.interaction.findMany({
+    where: {
+      item: { catalog },
+      at: { gte: since },
+      ...(after ? { OR: [{ at: { gt: after.at } }, { at: after.at, id: { gt: after.id } }] } : {}),
+    },
+    orderBy: [{ at: "asc" }, { id: "asc" }],
+    take,
+    select: { id: true, at: true, kind: true, value: true, user: { select: { id: true, externalId: true } }, item: { select: { externalId: true } } },
+  });
+  return rows.map((r) => ({ id: r.id, user: r.user.externalId ?? r.user.id, item: r.item.externalId, at: r.at, kind: r.kind, value: r.value }));
+}
