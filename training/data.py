@@ -270,11 +270,24 @@ def training_folds(rows, folds):
     return fold_of
 
 
+def folder_domain(folder):
+    """A folder's item kind: its domain.txt (movie, artist or book) where it has one (training/incremental.py
+    writes MovieLens periods), else book (what `convert` writes for the app's catalog)."""
+    path = os.path.join(folder, "domain.txt")
+    if not os.path.isfile(path):
+        return "book"
+    with open(path, encoding="utf-8") as f:
+        domain = f.read().strip()
+    if domain not in DOMAIN.values():
+        raise DataError(f"{path}: domain {domain!r} is not one of {', '.join(sorted(set(DOMAIN.values())))}")
+    return domain
+
+
 def load(name, data_dir=None, split_seed=seed):
     """A dataset by name (data_dir overrides ../shared/data/<name>), or a folder written by `convert`."""
     if name not in DATASETS:
         if os.path.isdir(name):
-            return load_llara_dir(name, os.path.basename(os.path.normpath(name)), "book", split_seed)
+            return load_llara_dir(name, os.path.basename(os.path.normpath(name)), folder_domain(name), split_seed)
         raise DataError(f"unknown dataset {name!r}: use one of {', '.join(DATASETS)} or a folder written by convert")
     folder = data_dir or os.path.join(shared_data, name)
     if not os.path.isdir(folder):
