@@ -123,12 +123,16 @@ def load_llara_dir(folder, name, domain, split_seed=seed):
                 raise DataError(f"{folder}/id2name.txt:{ln}: expected 'id::name' with ids 0, 1, 2, ... in order")
             titles.append(title)
             ext.append(i)
-    ext_path = os.path.join(folder, "items.tsv")  # written by `convert`: row id -> the app's item id
+    ext_path = os.path.join(folder, "items.tsv")  # written by `convert`: row id -> the app's item id [-> creator]
+    creators = None
     if os.path.isfile(ext_path):
         with open(ext_path, encoding="utf-8") as f:
-            ext = [None] + [line.rstrip("\n").split("\t")[1] for line in f if line.strip()]
+            cols = [line.rstrip("\n").split("\t") for line in f if line.strip()]
+        ext = [None] + [c[1] for c in cols]
+        if any(len(c) > 2 for c in cols):
+            creators = [""] + [c[2] if len(c) > 2 else "" for c in cols]
     pad = len(titles) - 1
-    ds = Dataset(name, domain, titles, ext)
+    ds = Dataset(name, domain, titles, ext, creators=creators)
     for split in ("train", "val", "test"):
         path = os.path.join(folder, f"{split}.jsonl")
         if split == "test" and not os.path.isfile(path):
@@ -353,15 +357,26 @@ def read_items(path):
     return out
 
 
-def convert(interactions_path, items_path, out, split_seed=seed):
-    """Write id2name.txt, items.tsv, train/val/test.jsonl (LLaRA's rows, 0-based ids, padded with N)."""
+def convert(interactions_path, items_path, out, split_seed=seed, item_space=None):
+    """Write id2name.txt, items.tsv, train/val/test.jsonl (LLaRA's rows, 0-based ids, padded with N).
+    item_space: the rows of an existing model, [(external id, title, creator or None)] in row order
+    (training/update.py): rows keep that order, so the model's SASRec and item table still apply, and
+    interactions with items the model does not know are left out and counted, not refused."""
     rows = read_interactions(interactions_path)
     titles = read_items(items_path)
     unknown = sorted({(ln, i) for u, i, at, ln, kind, v in rows if i not in titles})
     if unknown:
         raise DataError(f"{len(unknown)} interaction(s) name items missing from {items_path}, first: "
                         + ", ".join(f"line {ln} item {i}" for ln, i in unknown[:5]))
-    ids = sorted(titles)
+    creators = {}
+    if item_space is not None:
+        ids = [e for e, _, _ in item_space]
+        titles = {e: t for e, t, _ in item_space}
+        creators = {e: c for e, _, c in item_space if c}
+        outside = sum(1 for r in rows if r[1] not in titles)
+        rows = [r for r in rows if r[1] in titles]
+    else:
+        ids, outside = sorted(titles), 0
     idx = {e: n for n, e in enumerate(ids)}
     seqs = defaultdict(list)
     for u, i, at, ln, kind, v in sorted(rows, key=lambda r: (r[2], r[3])):
@@ -376,13 +391,14 @@ def convert(interactions_path, items_path, out, split_seed=seed):
     with open(os.path.join(out, "id2name.txt"), "w", encoding="utf-8") as f:
         f.writelines(f"{n}::{titles[e]}\n" for n, e in enumerate(ids))
     with open(os.path.join(out, "items.tsv"), "w", encoding="utf-8") as f:
-        f.writelines(f"{n}\t{e}\n" for n, e in enumerate(ids))
+        f.writelines(f"{n}\t{e}" + (f"\t{creators[e]}" if e in creators else "") + "\n" for n, e in enumerate(ids))
     for split, pairs in (("train", train), ("val", val), ("test", test)):
         with open(os.path.join(out, f"{split}.jsonl"), "w") as f:
             for hist, nxt in pairs:
                 f.write(json.dumps({"seq": hist + [pad] * (max_history - len(hist)), "len_seq": len(hist),
                                     "next": nxt}) + "\n")
-    return {"users": len(seqs), "items": len(ids), "train": len(train), "val": len(val), "test": len(test)}
+    return {"users": len(seqs), "items": len(ids), "train": len(train), "val": len(val), "test": len(test),
+            "interactions": len(rows), "outside_item_space": outside}
 
 
 def main():

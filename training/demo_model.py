@@ -34,8 +34,9 @@ out_dir = "models/demo"
 # -----------------------------------------------------------------------------
 
 
-def pack(run, parts=parts_dir):
-    """Copy a training run's trained weights (no optimizer state) into the committed parts folder."""
+def pack(run, parts=parts_dir, quiet=False):
+    """Copy a training run's trained weights (no optimizer state) into a parts folder: the committed demo
+    parts, or a version folder's training/ (training.export, training.update), which a later update reads."""
     ck = os.path.join(run, "checkpoint")
     for need in ("info.json", "checkpoint/adapter_model.safetensors", "checkpoint/adapter_config.json",
                  "checkpoint/state.pt"):
@@ -60,7 +61,8 @@ def pack(run, parts=parts_dir):
     if info.get("kind") == "rank":  # the label head's fusion weights and its learning curve; no optimizer state
         torch.save({k: state[k] for k in ("projector", "mix", "beta", "step", "total", "curve")},
                    os.path.join(tmp, "checkpoint", "state.pt"))
-    shutil.copy(info["sasrec"], os.path.join(tmp, "sasrec.pt"))
+    from training.llara import run_paths
+    shutil.copy(run_paths(run, info)[1], os.path.join(tmp, "sasrec.pt"))
     evaluation = {}
     if os.path.isfile(os.path.join(run, "eval.json")):
         with open(os.path.join(run, "eval.json")) as f:
@@ -78,7 +80,8 @@ def pack(run, parts=parts_dir):
     shutil.rmtree(parts, ignore_errors=True)
     os.rename(tmp, parts)
     size = sum(os.path.getsize(os.path.join(d, n)) for d, _, ns in os.walk(parts) for n in ns)
-    print(f"packed {run} -> {parts} ({size / 1e6:.1f} MB, version {packed['version']})")
+    if not quiet:
+        print(f"packed {run} -> {parts} ({size / 1e6:.1f} MB, version {packed['version']})")
 
 
 def is_up_to_date(parts=parts_dir, out=out_dir) -> bool:

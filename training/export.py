@@ -775,6 +775,9 @@ def main():
         export_version(building, hybrid, tokenizer, sasrec, items, info["domain"], args.version or os.path.basename(
             os.path.normpath(args.out)), info["base"], metrics=info.get("metrics"), int8=not args.no_int8,
             require_int8_accuracy=True, ranking=ranking, fused=not args.no_fused)
+        if kind == "rank":  # the run's LoRA and SASRec travel with the version: an incremental update starts from them
+            from training.demo_model import pack
+            pack(args.run, os.path.join(building, "training"), quiet=True)
         llara.replace_folder(building, os.path.normpath(args.out))
     except (ExportError, FileNotFoundError, ValueError) as e:
         shutil.rmtree(building, ignore_errors=True)

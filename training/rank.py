@@ -534,7 +534,8 @@ def request_split(ds, rows, facts, recommender, seed_name):
     return samples, [m[1] for m in kept], rules
 
 
-def train(args):
+def train(args, on_step=None):
+    """Train (or resume) a run; on_step(step, total) after each optimizer step (training/update.py's progress)."""
     dev = torch.device(args.device)
     torch.manual_seed(args.seed)
     ds, recommender, item_table, ranker, prompt, tok = setup(args, dev)
@@ -649,6 +650,8 @@ def train(args):
             tqdm.write("curve " + json.dumps(point))
         if step % args.save_every == 0 or step == total or at_curve:
             save_checkpoint(run, ranker, opt, step, total, rng, curve)
+        if on_step:
+            on_step(step, total)
     bar.close()
     return run
 
