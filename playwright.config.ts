@@ -48,7 +48,8 @@ export default defineConfig({
     trace: "off",
   },
   webServer: [
-    server(port, e2eDatabaseFile, { RECO_MODEL_DIR: "off", RECO_ADMIN_EMAIL: e2eAdminEmail }),
+    // Its incremental updates (tests/e2e/insights.spec.ts) write their candidates under data/, not models/.
+    server(port, e2eDatabaseFile, { RECO_MODEL_DIR: "off", RECO_ADMIN_EMAIL: e2eAdminEmail, RECO_MODELS_DIR: "data/e2e-models" }),
     server(modelPort, modelDatabaseFile, { RECO_MODEL_DIR: "tests/fixtures/tiny-model" }),
     server(demoPort, demoDatabaseFile, { RECO_MODEL_DIR: "models/demo" }),
   ],

@@ -53,7 +53,7 @@ def pack(run, parts=parts_dir, quiet=False):
     shutil.copy(os.path.join(ck, "adapter_model.safetensors"), os.path.join(tmp, "checkpoint"))
     with open(os.path.join(ck, "adapter_config.json")) as f:
         adapter_config = json.load(f)
-    adapter_config["base_model_name_or_path"] = os.path.basename(os.path.normpath(info["base"]))  # no local paths
+    adapter_config["base_model_name_or_path"] = os.path.basename(os.path.normpath(info["base"]))  # no machine paths
     with open(os.path.join(tmp, "checkpoint", "adapter_config.json"), "w") as f:
         json.dump(adapter_config, f, indent=2)
     save_file({k: v.contiguous() for k, v in state["projector"].items()},
@@ -73,7 +73,10 @@ def pack(run, parts=parts_dir, quiet=False):
         with open(os.path.join(tmp, "eval.json"), "w") as f:
             json.dump(evaluation, f, indent=2)
     packed = {k: v for k, v in info.items() if k not in ("base", "sasrec")}
-    packed.update(base=os.path.basename(os.path.normpath(info["base"])), steps_done=state["step"],
+    # An absolute base path is this machine's: keep its folder name (resolved under models/base/); a relative one
+    # (a base inside the project, like the tiny test model's) stays as it is.
+    base_name = os.path.basename(os.path.normpath(info["base"])) if os.path.isabs(info["base"]) else info["base"]
+    packed.update(base=base_name, steps_done=state["step"],
                   version=f"demo-{info['dataset']}-{time.strftime('%Y%m%d-%H%M', time.gmtime())}")
     with open(os.path.join(tmp, "info.json"), "w") as f:
         json.dump(packed, f, indent=2)

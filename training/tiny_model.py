@@ -12,8 +12,10 @@ Weights are drawn with a fixed seed and a larger init than usual so that logits 
 """
 
 import argparse
+import copy
 import csv
 import os
+import shutil
 import sys
 
 import torch
@@ -111,19 +113,55 @@ def ranking_head(tokenizer):
             "manifest": ranking_manifest(prompt, (1.0, 0.3), 0.5, "shuffled", True)}
 
 
+def write_training(out, hybrid, tokenizer, sasrec, ranking):
+    """out/training/: the packed rank run an incremental update starts from (training/update.py), as
+    training.export writes it for a real rank run — here the base folder (the random LLM, slot tokens
+    included) is inside it, and the long-term LoRA is zero, so base + LoRA is exactly this model."""
+    import json
+    from peft import LoraConfig, get_peft_model
+    from training import rank
+    from training.base_model import save_tokenizer
+    folder = os.path.join(out, "training")
+    base = os.path.join(folder, "base")
+    os.makedirs(os.path.join(folder, "checkpoint"), exist_ok=True)
+    hybrid.llm.save_pretrained(base)
+    save_tokenizer(tokenizer, base)
+    layers = list(range(hybrid.llm.config.num_hidden_layers))
+    peft_llm = get_peft_model(copy.deepcopy(hybrid.llm), LoraConfig(
+        r=rank.lora_r, lora_alpha=rank.lora_alpha, lora_dropout=rank.lora_dropout, target_modules=rank.lora_targets,
+        layers_to_transform=layers, task_type="CAUSAL_LM"))
+    peft_llm.save_pretrained(os.path.join(folder, "checkpoint"), save_embedding_layers=False)
+    fusion = ranking["manifest"]["fusion"]
+    torch.save({"projector": hybrid.projector.state_dict(), "mix": torch.tensor([fusion["sasrec"], fusion["log_popularity"]]),
+                "beta": torch.tensor(fusion["beta"]), "step": 0, "total": 0, "curve": []},
+               os.path.join(folder, "checkpoint", "state.pt"))
+    torch.save({"state_dict": sasrec.state_dict(), "num_items": sasrec.num_items, "dim": sasrec.dim, "max_len": sasrec.max_len,
+                "blocks": len(sasrec.blocks), "heads": sasrec.heads, "model": "sasrec"}, os.path.join(folder, "sasrec.pt"))
+    info = {"kind": "rank", "dataset": "tiny", "domain": "book", "base": os.path.relpath(base), "hybrid": "on",
+            "head": "labels", "order": ranking["manifest"]["candidate_order"], "title_tokens": ranking["prompt"].title_tokens,
+            "with_creator": False, "lora": {"r": rank.lora_r, "alpha": rank.lora_alpha, "dropout": rank.lora_dropout,
+                                            "targets": rank.lora_targets, "layers": "all"}}
+    with open(os.path.join(folder, "info.json"), "w") as f:
+        json.dump(info, f, indent=2)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=out_dir)
     ap.add_argument("--books", default=books_csv)
+    ap.add_argument("--training-only", action="store_true", help="only (re)write the training/ folder")
     args = ap.parse_args()
     torch.set_num_threads(1)
     try:
         hybrid, tokenizer, sasrec, items = build(args.books)
     except (FileNotFoundError, ValueError) as e:
         sys.exit(f"error: {e}")
-    os.makedirs(args.out, exist_ok=True)
-    for name in os.listdir(args.out):  # a stale file would otherwise sit outside the manifest
-        os.remove(os.path.join(args.out, name))
+    if args.training_only:
+        shutil.rmtree(os.path.join(args.out, "training"), ignore_errors=True)
+        write_training(args.out, hybrid, tokenizer, sasrec, ranking_head(tokenizer))
+        return
+    shutil.rmtree(args.out, ignore_errors=True)  # a stale file would otherwise sit outside the manifest
+    os.makedirs(args.out)
     with open(os.path.join(args.out, "NOTICE.txt"), "w") as f:
         f.write("Random-weight test model written by `python -m training.tiny_model`.\n"
                 "Item titles in items.json and parity.json are from goodbooks-10k (Zygmunt Zajac), "
@@ -131,6 +169,7 @@ def main():
     export_version(args.out, hybrid, tokenizer, sasrec, items, domain="book", version="tiny-random",
                    base={"name": "tiny-random-llama (2 layers, random weights)", "license": "Apache-2.0"},
                    metrics=[], ranking=ranking_head(tokenizer))
+    write_training(args.out, hybrid, tokenizer, sasrec, ranking_head(tokenizer))
     total = sum(os.path.getsize(os.path.join(args.out, n)) for n in os.listdir(args.out))
     print(f"wrote {args.out}: {total / 1e6:.2f} MB")
 

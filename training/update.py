@@ -191,12 +191,19 @@ def evaluate(work, threads_=threads):
 
 # --- 5. package: the candidate version folder, with the long-term LoRA carried on ---------------------------
 
-def package(work, version, int8=True, fused=True, threads_=threads):
+def package(work, version, int8=None, fused=None, threads_=threads):
+    """int8, fused: the serving graphs to build; by default the parent's (and the int8 graph must pass the
+    accuracy check when the parent's did)."""
     import torch
     from training import export, rank
     from training.demo_model import pack
     torch.set_num_threads(threads_)
     state = read_state(work)
+    with open(os.path.join(state["version_dir"], "manifest.json")) as f:
+        parent = json.load(f)
+    int8 = bool(parent.get("llm_int8")) if int8 is None else int8
+    fused = bool(parent.get("fused")) if fused is None else fused
+    require_int8 = int8 and bool(parent.get("parity", {}).get("int8", {}).get("accepted"))
     out = os.path.join(work, "version")
     shutil.rmtree(out, ignore_errors=True)
     progress(0.05)
@@ -204,7 +211,7 @@ def package(work, version, int8=True, fused=True, threads_=threads):
     metrics = [{"dataset": "app, newest period", "split": split, "rows": e["rows"], "decoding": "ranking head (fusion)",
                 "hr1_all": e["hr1"]["fusion"]} for split, e in state.get("eval", {}).items()]
     export.export_version(out, hybrid, tokenizer, sasrec, items, info["domain"], version, info["base"], metrics=metrics,
-                          parent=state["parent"], int8=int8, require_int8_accuracy=int8, ranking=ranking, fused=fused)
+                          parent=state["parent"], int8=int8, require_int8_accuracy=require_int8, ranking=ranking, fused=fused)
     progress(0.9)
     pack(state["long_run"], os.path.join(out, "training"), quiet=True)  # the long-term LoRA, for the next update
     with open(os.path.join(out, "training", "lsat.json"), "w") as f:
@@ -231,9 +238,14 @@ def main():
             s.add_argument("--epochs", type=int, default=epochs)
         if name == "package":
             s.add_argument("--version", required=True, help="the candidate's version name")
-            s.add_argument("--no-int8", action="store_true")
-            s.add_argument("--no-fused", action="store_true")
+            s.add_argument("--no-int8", action="store_true", help="no int8 graph (default: as the parent version)")
+            s.add_argument("--no-fused", action="store_true", help="no fused graphs (default: as the parent version)")
     args = ap.parse_args()
+    if os.environ.get("RECO_UPDATE_EXIT_WITH_PARENT"):
+        # Started by the app's job runner: when it dies its end of stdin closes, and this stage stops too
+        # instead of writing into a folder the next start deletes.
+        import threading
+        threading.Thread(target=lambda: (sys.stdin.read(), os._exit(3)), daemon=True).start()
     from training.data import DataError
     from training.export import ExportError
     try:
@@ -246,7 +258,7 @@ def main():
         elif args.stage == "evaluate":
             evaluate(args.work, args.threads)
         else:
-            package(args.work, args.version, not args.no_int8, not args.no_fused, args.threads)
+            package(args.work, args.version, False if args.no_int8 else None, False if args.no_fused else None, args.threads)
     except (UpdateError, DataError, ExportError, FileNotFoundError, ValueError) as e:
         sys.exit(f"error: {e}")
 

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { authorize } from "@/server/auth/session";
 import { AppError } from "@/server/http/errors";
 import { activeCatalog } from "@/server/catalog/nouns";
-import { cancelJob, startTrainingDataExport } from "@/server/jobs/jobs";
+import { cancelJob, startTrainingDataExport, startUpdate } from "@/server/jobs/jobs";
 import { promote, rollback } from "@/server/models/versions";
 
 export type VersionResult = { ok: true } | { ok: false; error: string; needsReason?: boolean };
@@ -48,6 +48,19 @@ export async function startExportAction(): Promise<JobStartResult> {
     const { job, done } = await startTrainingDataExport(actor.db, { catalog: activeCatalog(), actorId: actor.userId });
     // It runs on in this server after the answer; the page polls /api/jobs/<id> and refreshes when it ends.
     done.catch((error: unknown) => console.error("export job failed", error));
+    return { ok: true, jobId: job.id };
+  } catch (error) {
+    if (error instanceof AppError) return { ok: false, error: error.message };
+    throw error;
+  }
+}
+
+/** Starts an incremental update of the serving version (runs in this server; the page follows its progress). */
+export async function startUpdateAction(): Promise<JobStartResult> {
+  try {
+    const actor = await authorize("models.update");
+    const { job, done } = await startUpdate(actor.db, { catalog: activeCatalog(), actorId: actor.userId });
+    done.catch((error: unknown) => console.error("update job failed", error));
     return { ok: true, jobId: job.id };
   } catch (error) {
     if (error instanceof AppError) return { ok: false, error: error.message };

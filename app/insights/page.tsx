@@ -9,6 +9,7 @@ import { listVersions, modelEvents } from "@/server/db/queries/models";
 import { requirePagePermission } from "@/server/auth/session";
 import { InsightsQuery, insights } from "@/server/insights/insights";
 import { servingVersionTrainedAt } from "@/server/jobs/export-training-data";
+import { updateBlockedReason } from "@/server/jobs/jobs";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Insights — Reco" };
@@ -21,11 +22,12 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
   const actor = await requirePagePermission("insights.view", "/insights");
   const raw = Object.fromEntries(Object.entries(await searchParams).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
   const parsed = InsightsQuery.safeParse(raw);
-  const [data, versions, events, trained] = await Promise.all([
+  const [data, versions, events, trained, blocked] = await Promise.all([
     insights(actor.db, parsed.success ? parsed.data : {}),
     listVersions(actor.db),
     modelEvents(actor.db),
     servingVersionTrainedAt(actor.db),
+    updateBlockedReason(actor.db),
   ]);
   const runningJob = data.updates.find((u) => u.status === "running" || u.status === "queued");
   const pinned = process.env.RECO_MODEL_DIR?.trim() || null;
@@ -144,7 +146,11 @@ export default async function InsightsPage({ searchParams }: { searchParams: Pro
       <section aria-label="Model updates" className="mt-8">
         <h2 className="text-base font-semibold">Model updates</h2>
         {can(actor.role, "models.update") && (
-          <JobPanel runningJobId={runningJob?.id ?? null} since={trained ? `${trained.name}, ${trained.at.toISOString().slice(0, 10)}` : "no version serves yet: everything"} />
+          <JobPanel
+            runningJobId={runningJob?.id ?? null}
+            since={trained ? `${trained.name}, ${trained.at.toISOString().slice(0, 10)}` : "no version serves yet: everything"}
+            updateBlocked={blocked}
+          />
         )}
         <UpdateHistory updates={data.updates} />
       </section>

@@ -2,15 +2,15 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useState, useTransition } from "react";
-import { cancelJobAction, startExportAction } from "@/app/insights/actions";
+import { cancelJobAction, startExportAction, startUpdateAction, type JobStartResult } from "@/app/insights/actions";
 
-type JobState = { id: string; status: string; stage: string; progress: number; error: string | null; outputPath: string | null };
+type JobState = { id: string; status: string; stage: string; progress: number; error: string | null; outputPath: string | null; version: string | null };
 
 /**
- * Starts the training-data export and follows it: stage and percent, polled every second, a cancel
- * button, and the outcome. A job already running when the page opens is followed too.
+ * Starts an incremental update (or only its export) and follows it: stage and percent, polled every
+ * second, a cancel button, and the outcome. A job already running when the page opens is followed too.
  */
-export function JobPanel({ runningJobId, since }: { runningJobId: string | null; since: string }) {
+export function JobPanel({ runningJobId, since, updateBlocked }: { runningJobId: string | null; since: string; updateBlocked: string | null }) {
   const router = useRouter();
   const [jobId, setJobId] = useState(runningJobId);
   const [job, setJob] = useState<JobState | null>(null);
@@ -43,28 +43,43 @@ export function JobPanel({ runningJobId, since }: { runningJobId: string | null;
   }, [jobId, router]);
 
   const running = job ? job.status === "running" || job.status === "queued" : jobId !== null;
+  const start = (action: () => Promise<JobStartResult>) =>
+    startTransition(async () => {
+      setError(null);
+      setJob(null);
+      const result = await action();
+      if (result.ok) setJobId(result.jobId);
+      else setError(result.error);
+    });
   return (
     <div className="mt-2 rounded-xl border border-neutral-200 p-4 text-sm dark:border-neutral-800" data-testid="job-panel">
       <p className="text-neutral-600 dark:text-neutral-400">
-        An incremental update learns from what readers did since the serving version was trained ({since}). Its first stage exports those
-        interactions and the feedback in the training pipeline&apos;s format (<code>python -m training.data convert</code> reads it).
+        An incremental update learns from what readers did since the serving version was trained ({since}): it trains a short-term
+        adapter on those interactions and the feedback, combines it with the serving version&apos;s long-term one (LSAT), evaluates the
+        result on held-out readers and registers it below as a candidate. The serving version is not changed until you promote the
+        candidate. The export alone writes the same data in the training pipeline&apos;s format, for training elsewhere.
       </p>
+      {updateBlocked && (
+        <p className="mt-2 text-amber-700 dark:text-amber-400" data-testid="update-blocked">
+          {updateBlocked}
+        </p>
+      )}
       <div className="mt-3 flex items-center gap-3">
         <button
           type="button"
-          disabled={pending || running}
-          onClick={() =>
-            startTransition(async () => {
-              setError(null);
-              setJob(null);
-              const result = await startExportAction();
-              if (result.ok) setJobId(result.jobId);
-              else setError(result.error);
-            })
-          }
+          disabled={pending || running || updateBlocked !== null}
+          onClick={() => start(startUpdateAction)}
           className="rounded-lg bg-neutral-900 px-3 py-1.5 text-white disabled:opacity-50 dark:bg-white dark:text-neutral-900"
         >
-          Export training data
+          Run incremental update
+        </button>
+        <button
+          type="button"
+          disabled={pending || running}
+          onClick={() => start(startExportAction)}
+          className="rounded-lg border border-neutral-300 px-3 py-1.5 disabled:opacity-50 dark:border-neutral-700"
+        >
+          Export training data only
         </button>
         {running && jobId && (
           <button
@@ -94,7 +109,11 @@ export function JobPanel({ runningJobId, since }: { runningJobId: string | null;
           >
             <div className="h-full bg-blue-600 transition-[width]" style={{ width: `${Math.round(job.progress * 100)}%` }} />
           </div>
-          {job.status === "succeeded" && job.outputPath && <p className="mt-2 text-green-700 dark:text-green-400">Done: written to {job.outputPath}.</p>}
+          {job.status === "succeeded" && (
+            <p className="mt-2 text-green-700 dark:text-green-400" data-testid="job-outcome">
+              {job.version ? `Done: candidate ${job.version} is registered under Model versions; compare it, then promote it.` : `Done: written to ${job.outputPath}.`}
+            </p>
+          )}
           {job.status === "failed" && <p className="mt-2 text-red-700 dark:text-red-400">Failed: {job.error}</p>}
           {job.status === "cancelled" && <p className="mt-2 text-neutral-600">Cancelled; nothing was kept.</p>}
         </div>

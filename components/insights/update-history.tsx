@@ -12,7 +12,7 @@ export function UpdateHistory({ updates }: { updates: UpdateRecord[] }) {
   if (updates.length === 0) {
     return (
       <p className="mt-2 text-sm text-neutral-500" data-testid="updates-empty">
-        No job has run yet. Export the training data above: it is what an incremental update trains on.
+        No job has run yet. Run an incremental update above once readers have reacted to recommendations since the serving version.
       </p>
     );
   }

@@ -1,4 +1,7 @@
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { e2eDatabaseFile } from "../../playwright.config";
 
@@ -69,4 +72,62 @@ test("a product user sees feedback figures, charts and versions at /insights", a
   await expect(product.getByTestId("insights-empty")).toBeVisible();
   await product.goto("/insights?from=garbage");
   await expect(product.getByRole("alert").filter({ hasText: "YYYY-MM-DD" })).toBeVisible();
+});
+
+// The learning loop end to end on the tiny fixture model (tests/fixtures/tiny-model, which carries its
+// training/ folder): readers' recent interactions → an incremental update from the button → progress to
+// done → the candidate is promoted → the earlier version is restored.
+test("a product user runs an incremental update, promotes the candidate, then rolls back", async ({ browser }) => {
+  test.setTimeout(420_000);
+  const env = { ...process.env, DATABASE_URL: `file:./${e2eDatabaseFile}` };
+  const cli = (...args: string[]) => execFileSync("npm", ["run", "-s", ...args], { env, encoding: "utf8" });
+  if (!cli("models", "--", "list").includes("tiny-random")) cli("models", "--", "register", "tests/fixtures/tiny-model");
+  if (!/^serving\s+tiny-random/m.test(cli("models", "--", "list"))) cli("models", "--", "promote", "tiny-random", "--reason", "e2e: update test");
+  // What readers did since: 8 readers who each liked 6 of the model's 40 books, a few minutes ago.
+  const dir = mkdtempSync(path.join(tmpdir(), "reco-e2e-"));
+  const now = Math.floor(Date.now() / 1000);
+  const run = Date.now().toString(36);
+  const lines = ["user,item,timestamp,rating"];
+  for (let u = 0; u < 8; u++) for (let k = 0; k < 6; k++) lines.push(`reader-${run}-${u},${((3 * u + k) % 40) + 1},${now - 300 + 10 * u + k},5`);
+  writeFileSync(path.join(dir, "recent.csv"), `${lines.join("\n")}\n`);
+  cli("import", "--", path.join(dir, "recent.csv"), "--catalog", "goodbooks");
+
+  const email = `updater-${run}@e2e.test`;
+  const product = await (await browser.newContext()).newPage();
+  await product.goto("/sign-up");
+  await product.getByLabel("Email").fill(email);
+  await product.getByLabel("Password").fill("correct horse battery staple");
+  await product.getByRole("button", { name: "Create account" }).click();
+  await expect(product.getByTestId("account-role")).toHaveText("User");
+  cli("users", "--", "set-role", email, "product");
+  await product.goto("/insights");
+
+  await product.getByRole("button", { name: "Run incremental update" }).click();
+  const progress = product.getByTestId("job-progress");
+  await expect(progress).toHaveAttribute("data-status", "running");
+  // The bar moves through the stages and reaches done.
+  await expect(progress.getByRole("progressbar")).toHaveAttribute("aria-valuenow", /^[1-9]\d*$/, { timeout: 120_000 });
+  await expect(progress).toHaveAttribute("data-status", "succeeded", { timeout: 360_000 });
+  await expect(progress.getByRole("progressbar")).toHaveAttribute("aria-valuenow", "100");
+  const outcome = await product.getByTestId("job-outcome").innerText();
+  const name = /candidate (update-[\d-]+)/.exec(outcome)?.[1];
+  expect(name).toBeTruthy();
+  // The history lists the job with its stages' log.
+  await product.reload();
+  const history = product.getByTestId("update-status").first();
+  await expect(history).toHaveText("succeeded");
+  await expect(product.locator("details").filter({ hasText: "Log" }).first()).toContainText("package: done");
+
+  const versions = product.getByTestId("model-versions");
+  const candidate = versions.locator(`tr[data-version="${name}"]`);
+  const tiny = versions.locator('tr[data-version="tiny-random"]');
+  await expect(candidate.getByTestId("version-status")).toHaveText("candidate");
+  await candidate.getByRole("button", { name: "Promote" }).click();
+  await expect(candidate.getByTestId("version-status")).toHaveText("serving");
+  await expect(tiny.getByTestId("version-status")).toHaveText("retired");
+  await tiny.getByRole("button", { name: "Restore" }).click();
+  await expect(tiny.getByTestId("version-status")).toHaveText("serving");
+  await expect(candidate.getByTestId("version-status")).toHaveText("retired");
+  await expect(product.getByTestId("model-events").locator("li").first()).toContainText("restored tiny-random");
+  rmSync(dir, { recursive: true, force: true });
 });

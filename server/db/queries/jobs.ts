@@ -74,3 +74,13 @@ export async function failAbandonedJobs(db: Db, { staleBefore }: { staleBefore: 
   });
   return abandoned.map((j) => j.id);
 }
+
+/** The model version a job produced. */
+export async function linkJobVersion(db: Db, { id, versionId }: { id: string; versionId: string }): Promise<void> {
+  await db.updateJob.update({ where: { id }, data: { modelVersionId: versionId } });
+}
+
+export async function jobVersionName(db: Db, { id }: { id: string }): Promise<string | null> {
+  const row = await db.updateJob.findUnique({ where: { id }, select: { modelVersion: { select: { name: true } } } });
+  return row?.modelVersion?.name ?? null;
+}

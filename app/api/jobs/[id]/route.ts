@@ -10,8 +10,8 @@ export async function GET(_request: Request, { params }: { params: Promise<{ id:
     const actor = await authorize("models.update");
     const { id } = await params;
     const job = await jobStatus(actor.db, { id: id.slice(0, 64) });
-    const { status, stage, progress, error, log, outputPath, startedAt, finishedAt } = job;
-    return Response.json({ id: job.id, status, stage, progress, error, log, outputPath, startedAt, finishedAt });
+    const { status, stage, progress, error, log, outputPath, version, startedAt, finishedAt } = job;
+    return Response.json({ id: job.id, status, stage, progress, error, log, outputPath, version, startedAt, finishedAt });
   } catch (error) {
     return errorResponse(error);
   }
