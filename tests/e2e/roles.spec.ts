@@ -234,6 +234,38 @@ test("guest → account, admin assigns roles, and every route × role × strange
       check(actor, name, (a.result as { error?: string })?.error === error && events() === eventsBefore, JSON.stringify(a));
     }
 
+    // Learning-loop jobs (product team and admins). An allowed actor exports the training data (the update
+    // itself is the insights test's), follows it at /api/jobs/<id> and cannot cancel a job that has ended.
+    const jobs = () => count("SELECT count(*) AS n FROM update_jobs");
+    const jobsBefore = jobs();
+    const denied = isAccount(actor) ? "Your account's role does not allow this." : "Sign in to do this.";
+    const mayRunJobs = actor === "admin" || actor === "product";
+    if (mayRunJobs) {
+      a = await callAction(await as(actor), "app/insights/actions.ts", "startExportAction", []);
+      const jobId = (a.result as { jobId?: string })?.jobId ?? "";
+      check(actor, "startExportAction", (a.result as { ok: boolean })?.ok === true && jobs() === jobsBefore + 1, JSON.stringify(a));
+      let status = "running";
+      for (let i = 0; i < 120 && status === "running"; i++) {
+        await new Promise((done) => setTimeout(done, 500));
+        status = one<{ status: string }>("SELECT status FROM update_jobs WHERE id = ?", jobId)?.status ?? "missing";
+      }
+      r = await get(`/api/jobs/${jobId}`);
+      const body = r.ok() ? ((await r.json()) as { status: string; progress: number }) : null;
+      check(actor, "GET /api/jobs/<id>", r.status() === 200 && body?.status === "succeeded" && body.progress === 1, `${r.status()} ${JSON.stringify(body)}`);
+      a = await callAction(await as(actor), "app/insights/actions.ts", "cancelJobAction", [{ id: jobId }]);
+      check(actor, "cancelJobAction <ended job>", (a.result as { error?: string })?.error === "This job is not running any more.", JSON.stringify(a));
+    } else {
+      for (const name of ["startExportAction", "startUpdateAction"]) {
+        a = await callAction(await as(actor), "app/insights/actions.ts", name, []);
+        check(actor, name, JSON.stringify(a.result) === JSON.stringify({ ok: false, error: denied }) && jobs() === jobsBefore, JSON.stringify(a));
+      }
+      const anyJob = one<{ id: string }>("SELECT id FROM update_jobs LIMIT 1")?.id ?? "no-such-job";
+      r = await get(`/api/jobs/${anyJob}`);
+      check(actor, "GET /api/jobs/<id>", r.status() === (isAccount(actor) ? 403 : 401), `${r.status()}`);
+      a = await callAction(await as(actor), "app/insights/actions.ts", "cancelJobAction", [{ id: anyJob }]);
+      check(actor, "cancelJobAction", (a.result as { error?: string })?.error === denied, JSON.stringify(a));
+    }
+
     a = await callAction(await as(actor), "app/admin/actions.ts", "setRoleAction", [{ userId: userIdOf(EMAIL.product), role: "merchandiser" }]);
     const changed = roleOf(EMAIL.product) === "merchandiser";
     if (actor === "admin") {
