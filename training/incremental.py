@@ -30,8 +30,12 @@ The protocol, top-down (K periods; the update step is the last one, period K):
    HR@1 on held-out test rows of periods 1..K-1; paired against (a) (McNemar exact p). Wall time = the
    training (and for LSAT the w sweep) the update costs; SASRec retraining is shared and listed apart.
 
-Only the ranking head is measured: LSAT's MovieLens-1M AUCs (best incremental baseline .8242, LSAT .8655)
-are for TALLRec's yes/no prompts and are not comparable with these HR@1 figures.
+AUC: the item head scores every candidate by the logit of " yes" at the end of its line (a yes/no reading
+of each candidate, in one prompt), fused with SASRec and popularity; a row's AUC is the share of its 19
+sampled negatives scored below the true next item, averaged over rows. LSAT's MovieLens-1M AUCs (best
+incremental baseline .8242, LSAT .8655) are TALLRec's: one yes/no prompt per (user, rated item), liked
+(rating > 3) vs not, on MovieLens-1M — another task and dataset, so they are shown beside these, not
+compared.
 
 Every step writes its output and is skipped when that output exists; an interrupted rank run resumes from
 its checkpoint. Everything lives in training/runs/incremental-<dataset>/ (results/ holds timings and
@@ -328,6 +332,21 @@ def evaluate(root, name, args):
     return record(root, f"eval-{name}", out)
 
 
+def row_auc(scores, target):
+    """AUC of one row: the share of the 19 sampled negatives scored below the true item (ties count half)."""
+    t = scores[target]
+    neg = [x for j, x in enumerate(scores) if j != target]
+    return (sum(x < t for x in neg) + 0.5 * sum(x == t for x in neg)) / len(neg)
+
+
+def mean_auc(fused, targets):
+    return sum(row_auc(s, t) for s, t in zip(fused, targets)) / len(targets)
+
+
+def ensemble_scores(long_eval, short_eval, w, split):
+    return [[w * x + (1 - w) * y for x, y in zip(a, b)] for a, b in zip(long_eval[split]["fused"], short_eval[split]["fused"])]
+
+
 def ensemble_hits(long_eval, short_eval, w):
     """(d): w·fused_L + (1−w)·fused_S, L read with the newest recommender (the w = 1 combined run)."""
     out = {}
@@ -354,6 +373,8 @@ def table(root, summary, sasrec_seconds):
     comb = done(root, "combine-lsat")
     variants = []  # (label, samples, seconds, hits next, hits earlier, LLM-alone next)
     fusion = lambda e, s: e[s]["hits"]["fusion"] if e else None
+    aucs = {}  # label -> (AUC next, AUC earlier) of the fused scores
+    auc_of = lambda e: (mean_auc(e["next"]["fused"], e["next"]["targets"]), mean_auc(e["earlier"]["fused"], e["earlier"]["targets"]))
     if ev["full"]:
         variants.append(("(a) full retrain, periods 1–%d" % K, tr["full"]["samples"], tr["full"]["seconds"],
                          fusion(ev["full"], "next"), fusion(ev["full"], "earlier"), ev["full"]["next"]["hr1"]["llm"]))
@@ -380,9 +401,16 @@ def table(root, summary, sasrec_seconds):
     if any_eval:
         refs.append((f"ref: SASRec alone (periods 1–{K}), no LLM", "—", None, any_eval["next"]["hits"]["sasrec"],
                      any_eval["earlier"]["hits"]["sasrec"], None))
+    for label, key in ((v[0], k) for v in variants + refs for k in ("full", "finetune", "lsat", "long", "short")
+                       if v[0].startswith({"full": "(a)", "finetune": "(b)", "lsat": "(c)", "long": "ref: L alone", "short": "ref: S alone"}[k])):
+        aucs[label] = auc_of(ev[key])
+    if ev["long-at"] and ev["short"] and comb and comb.get("ensemble"):
+        w = comb["ensemble"]["weight"]
+        aucs[next(v[0] for v in variants if v[0].startswith("(d)"))] = tuple(
+            mean_auc(ensemble_scores(ev["long-at"], ev["short"], w, s), ev["long-at"][s]["targets"]) for s in ("next", "earlier"))
     full_next = variants[0][3] if variants and variants[0][0].startswith("(a)") else None
     lines = ["| variant | train samples | wall time | HR@1 next period (rows) | HR@1 earlier periods (rows) | "
-             "vs full retrain, next (Δ, wins/losses, McNemar p) | LLM alone, next |", "|---|---:|---:|---:|---:|---|---:|"]
+             "vs full retrain, next (Δ, wins/losses, McNemar p) | LLM alone, next | AUC next / earlier |", "|---|---:|---:|---:|---:|---|---:|---:|"]
     for label, n, sec, nxt, early, llm in variants + refs:
         hr = lambda h: f"{sum(h) / len(h):.3f} ({len(h)})"
         if full_next is not None and nxt is not full_next:
@@ -390,8 +418,9 @@ def table(root, summary, sasrec_seconds):
             vs = f"{c['diff']:+.3f}, {c['wins']}/{c['losses']}, p = {c['p_mcnemar']:.2g}"
         else:
             vs = "—"
+        auc = f"{aucs[label][0]:.3f} / {aucs[label][1]:.3f}" if label in aucs else "—"
         lines.append(f"| {label} | {n} | {mmss(sec)} | {hr(nxt)} | {hr(early)} | {vs} | "
-                     f"{'—' if llm is None else f'{llm:.3f}'} |")
+                     f"{'—' if llm is None else f'{llm:.3f}'} | {auc} |")
     notes = [f"SASRec retraining (full + 2 folds, upto{K - 1} and upto{K}; shared by all variants): {mmss(sasrec_seconds)}"
              if sasrec_seconds else "SASRec retraining: done in an earlier invocation (see sasrec-*/result.json)"]
     if comb:

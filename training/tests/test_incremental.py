@@ -91,3 +91,11 @@ def test_folder_domain(tmp_path):
     (tmp_path / "domain.txt").write_text("podcast\n")
     with pytest.raises(data.DataError):
         data.folder_domain(str(tmp_path))
+
+
+def test_row_auc_counts_negatives_below_the_target_and_ties_half():
+    from training.incremental import mean_auc, row_auc
+    assert row_auc([0.1, 0.5, 0.3], 1) == 1.0
+    assert row_auc([0.1, 0.5, 0.5], 1) == 0.75
+    assert row_auc([0.9, 0.5, 0.7], 1) == 0.0
+    assert mean_auc([[3, 1, 2], [1, 3, 2]], [0, 0]) == 0.5
