@@ -32,7 +32,10 @@ async function main() {
       console.warn(`The demo model could not be built: ${error instanceof Error ? error.message : String(error)}.\n`
         + "The app will answer with the baseline recommender; fix the problem and run `npm run setup` again.");
     }
-    const version = await adoptInstalledVersion(db, { dir: DEMO_MODEL_DIR });
+    // The folder this server serves (RECO_MODEL_DIR, else the demo model) is registered as a version, and
+    // serves in the database when nothing does yet, so that /insights and `npm run models` agree with the chat.
+    const pinned = process.env.RECO_MODEL_DIR?.trim();
+    const version = await adoptInstalledVersion(db, { dir: pinned && pinned !== "off" ? pinned : DEMO_MODEL_DIR });
     if (version) console.log(`Model version ${version.name} registered (${version.status}).`);
   } finally {
     await db.$disconnect();
