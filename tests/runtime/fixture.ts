@@ -8,6 +8,16 @@ import { z } from "zod";
 
 export const FIXTURE = path.resolve(import.meta.dirname, "../fixtures/tiny-model");
 
+/**
+ * The fused graphs against parity.json's onnxruntime-python reference, which was computed on the
+ * machine that exported the fixture. MatMulNBits' int8 kernels (accuracy_level 4) quantize the
+ * activations differently per CPU family, so the same files give other logits elsewhere: 0.011–0.021
+ * on an AVX2-only machine against the AVX-512 reference (2026-12-03), where fp32 and the
+ * quantize_dynamic int8 graph still agree within parity.tolerance (1e-3). The tiny model's top-20
+ * logits are 3–5 apart by 0.01–0.1, and a wrong position or splice moves them by ~1.
+ */
+export const FUSED_CROSS_CPU_TOLERANCE = 0.05;
+
 const top20 = z.object({ ids: z.array(z.number()), values: z.array(z.number()) });
 const paritySchema = z.object({
   tolerance: z.number(),

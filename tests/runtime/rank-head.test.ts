@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labelPrompt, ModelFolderError, ModelRuntime } from "@/model-runtime";
-import { FIXTURE, rehash } from "./fixture";
+import { FIXTURE, FUSED_CROSS_CPU_TOLERANCE, rehash } from "./fixture";
 
 type RankingCase = { request: string | null; input_ids: number[]; slot_items: number[]; item_ends: number[]; scores: number[]; fused_scores: number[] };
 const parity = JSON.parse(readFileSync(path.join(FIXTURE, "parity.json"), "utf8")) as {
@@ -69,7 +69,7 @@ describe.each(["label_head", "item_head"] as const)("the ranking head (%s)", (ki
     try {
       for (const c of cases) {
         const scores = await fused.rankByLabels(input(c));
-        for (const s of scores) expect(Math.abs(s.llm - c.fused_scores[s.index]!)).toBeLessThan(parity.tolerance);
+        for (const s of scores) expect(Math.abs(s.llm - c.fused_scores[s.index]!)).toBeLessThan(FUSED_CROSS_CPU_TOLERANCE);
       }
     } finally {
       await fused.retire();
