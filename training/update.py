@@ -36,6 +36,8 @@ train_samples = 0  # 0 = every training row of the newest period
 epochs = 1
 threads = 2
 min_train_rows = 1  # fewer rows than this: nothing to learn from, the update stops with the counts
+weight_grid = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]  # LSAT's w candidates: each costs one pass over the val rows
+val_rows = 200  # at most this many held-out rows choose w (fixed seed): the sweep is most of an update's cost
 # -----------------------------------------------------------------------------
 
 
@@ -167,7 +169,7 @@ def combine(work, threads_=threads):
     state = read_state(work)
     progress(0.05)
     result = lsat.combine_runs(state["long_run"], os.path.join(work, "short"), "auto", os.path.join(work, "combined"),
-                               rows_file=os.path.join(work, "data", "val.jsonl"))
+                               grid=weight_grid, rows_file=os.path.join(work, "data", "val.jsonl"), samples=val_rows)
     state["lsat"] = {k: result[k] for k in ("weight", "curve", "ensemble", "validation") if k in result}
     write_state(work, state)
     progress(1)
