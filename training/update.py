@@ -37,6 +37,7 @@ epochs = 1
 threads = 2
 min_train_rows = 1  # fewer rows than this: nothing to learn from, the update stops with the counts
 weight_grid = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]  # LSAT's w candidates: each costs one pass over the val rows
+refresh_below = 0.5  # a chosen w below this says the long-term LoRA is stale: the log recommends a full retrain
 val_rows = 200  # at most this many held-out rows choose w (fixed seed): the sweep is most of an update's cost
 # -----------------------------------------------------------------------------
 
@@ -174,6 +175,9 @@ def combine(work, threads_=threads):
     write_state(work, state)
     progress(1)
     print(f"LSAT weight w = {result['weight']} (long-term share), chosen on {result['validation']['rows']} val rows")
+    if result["weight"] < refresh_below:
+        print(f"w < {refresh_below}: the new data outweighs the long-term LoRA; plan a full retrain (training.rank on all "
+              "periods) to refresh it")
 
 
 # --- 4. evaluate: the candidate on the held-out recent slice (val picks β, test is reported) -------------------
