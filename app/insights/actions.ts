@@ -41,13 +41,14 @@ export async function rollbackAction(input: unknown): Promise<VersionResult> {
 
 export type JobStartResult = { ok: true; jobId: string } | { ok: false; error: string };
 
-/** Starts exporting the training data since the serving version (runs in this server; the page follows its progress). */
-export async function startExportAction(): Promise<JobStartResult> {
+type JobStarter = typeof startTrainingDataExport | typeof startUpdate;
+
+/** Starts a job that runs on in this server after the answer; the page polls /api/jobs/<id> and refreshes when it ends. */
+async function startJobAs(start: JobStarter, what: string): Promise<JobStartResult> {
   try {
     const actor = await authorize("models.update");
-    const { job, done } = await startTrainingDataExport(actor.db, { catalog: activeCatalog(), actorId: actor.userId });
-    // It runs on in this server after the answer; the page polls /api/jobs/<id> and refreshes when it ends.
-    done.catch((error: unknown) => console.error("export job failed", error));
+    const { job, done } = await start(actor.db, { catalog: activeCatalog(), actorId: actor.userId });
+    done.catch((error: unknown) => console.error(`${what} job failed`, error));
     return { ok: true, jobId: job.id };
   } catch (error) {
     if (error instanceof AppError) return { ok: false, error: error.message };
@@ -55,17 +56,14 @@ export async function startExportAction(): Promise<JobStartResult> {
   }
 }
 
-/** Starts an incremental update of the serving version (runs in this server; the page follows its progress). */
+/** Exports the training data since the serving version. */
+export async function startExportAction(): Promise<JobStartResult> {
+  return startJobAs(startTrainingDataExport, "export");
+}
+
+/** Runs an incremental update of the serving version. */
 export async function startUpdateAction(): Promise<JobStartResult> {
-  try {
-    const actor = await authorize("models.update");
-    const { job, done } = await startUpdate(actor.db, { catalog: activeCatalog(), actorId: actor.userId });
-    done.catch((error: unknown) => console.error("update job failed", error));
-    return { ok: true, jobId: job.id };
-  } catch (error) {
-    if (error instanceof AppError) return { ok: false, error: error.message };
-    throw error;
-  }
+  return startJobAs(startUpdate, "update");
 }
 
 export async function cancelJobAction(input: unknown): Promise<VersionResult> {

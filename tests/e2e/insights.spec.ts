@@ -2,11 +2,24 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test, type Browser, type Page } from "@playwright/test";
 import { e2eDatabaseFile } from "../../playwright.config";
 
 // The product team's page on the production build: after a reader's chat and a thumbs up, the
 // figures, the charts and the per-version table are there; a range with no activity says what to do.
+
+/** A new account given the product role from the command line, signed in on its own page. */
+async function productUser(browser: Browser, email: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto("/sign-up");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("correct horse battery staple");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByTestId("account-role")).toHaveText("User");
+  execFileSync("npm", ["run", "-s", "users", "--", "set-role", email, "product"], { env: { ...process.env, DATABASE_URL: `file:./${e2eDatabaseFile}` } });
+  await page.reload();
+  return page;
+}
 
 test("a product user sees feedback figures, charts and versions at /insights", async ({ browser }) => {
   test.setTimeout(120_000);
@@ -19,14 +32,7 @@ test("a product user sees feedback figures, charts and versions at /insights", a
   await expect(reader.getByTestId("item-card").first().getByTestId("feedback-thumbs_up")).toHaveAttribute("aria-pressed", "true");
 
   const email = `product-${Date.now()}@e2e.test`;
-  const product = await (await browser.newContext()).newPage();
-  await product.goto("/sign-up");
-  await product.getByLabel("Email").fill(email);
-  await product.getByLabel("Password").fill("correct horse battery staple");
-  await product.getByRole("button", { name: "Create account" }).click();
-  await expect(product.getByTestId("account-role")).toHaveText("User");
-  execFileSync("npm", ["run", "-s", "users", "--", "set-role", email, "product"], { env: { ...process.env, DATABASE_URL: `file:./${e2eDatabaseFile}` } });
-  await product.reload();
+  const product = await productUser(browser, email);
   await product.getByRole("link", { name: "Insights" }).click();
   await expect(product).toHaveURL(/\/insights$/);
 
@@ -92,14 +98,7 @@ test("a product user runs an incremental update, promotes the candidate, then ro
   writeFileSync(path.join(dir, "recent.csv"), `${lines.join("\n")}\n`);
   cli("import", "--", path.join(dir, "recent.csv"), "--catalog", "goodbooks");
 
-  const email = `updater-${run}@e2e.test`;
-  const product = await (await browser.newContext()).newPage();
-  await product.goto("/sign-up");
-  await product.getByLabel("Email").fill(email);
-  await product.getByLabel("Password").fill("correct horse battery staple");
-  await product.getByRole("button", { name: "Create account" }).click();
-  await expect(product.getByTestId("account-role")).toHaveText("User");
-  cli("users", "--", "set-role", email, "product");
+  const product = await productUser(browser, `updater-${run}@e2e.test`);
   await product.goto("/insights");
 
   await product.getByRole("button", { name: "Run incremental update" }).click();
