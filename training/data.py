@@ -220,12 +220,12 @@ def _read_csv(path, columns):
         return list(reader)
 
 
-def split_users(sequences, name, split_seed=seed):
+def split_users(sequences, name, split_seed=seed, holdout=holdout_fraction):
     """Hold out users: val and test take each user's last item as the target; train windows from the rest."""
     users = sorted(u for u, s in sequences.items() if len(s) >= min_history + 1)
     rng = random.Random(f"{split_seed}-{name}-users")
     rng.shuffle(users)
-    k = max(1, int(len(users) * holdout_fraction))
+    k = max(1, int(len(users) * holdout))
     val_u, test_u = set(users[:k]), set(users[k:2 * k])
     last = lambda s: (s[-1 - max_history:-1], s[-1])
     return ([last(sequences[u]) for u in sorted(val_u)], [last(sequences[u]) for u in sorted(test_u)],
@@ -357,11 +357,12 @@ def read_items(path):
     return out
 
 
-def convert(interactions_path, items_path, out, split_seed=seed, item_space=None):
+def convert(interactions_path, items_path, out, split_seed=seed, item_space=None, holdout=holdout_fraction):
     """Write id2name.txt, items.tsv, train/val/test.jsonl (LLaRA's rows, 0-based ids, padded with N).
     item_space: the rows of an existing model, [(external id, title, creator or None)] in row order
     (training/update.py): rows keep that order, so the model's SASRec and item table still apply, and
-    interactions with items the model does not know are left out and counted, not refused."""
+    interactions with items the model does not know are left out and counted, not refused.
+    holdout: the share of users held out for val and for test each (one row each: their last item)."""
     rows = read_interactions(interactions_path)
     titles = read_items(items_path)
     unknown = sorted({(ln, i) for u, i, at, ln, kind, v in rows if i not in titles})
@@ -385,7 +386,7 @@ def convert(interactions_path, items_path, out, split_seed=seed, item_space=None
             continue
         if idx[i] not in seqs[u]:
             seqs[u].append(idx[i])
-    val, test, train = split_users(seqs, "app", split_seed)
+    val, test, train = split_users(seqs, "app", split_seed, holdout)
     pad = len(ids)
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "id2name.txt"), "w", encoding="utf-8") as f:
