@@ -46,6 +46,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -263,10 +264,13 @@ def record(root, name, value):
 
 
 def command(cmd, what):
+    """Run a step; its wall time and its CPU time (user + system of the child: less sensitive to other load on
+    the machine, so the cost ratios between variants hold when something else ran beside one of them)."""
     log(f"{what}: {' '.join(cmd)}")
-    t0 = time.time()
+    t0, c0 = time.time(), resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(cmd, check=True)
-    return round(time.time() - t0, 1)
+    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return round(time.time() - t0, 1), round(c1.ru_utime - c0.ru_utime + c1.ru_stime - c0.ru_stime, 1)
 
 
 def train_ranker(root, name, T, rows_file, args, init_from=None):
@@ -281,10 +285,11 @@ def train_ranker(root, name, T, rows_file, args, init_from=None):
            "--train-samples", "0", "--eval-every", "0", "--no-eval", "--threads", str(args.threads), *rank_flags]
     if init_from:
         cmd += ["--init-from", os.path.join(root, init_from)]
-    seconds = command(cmd, f"train {name}")
+    seconds, cpu = command(cmd, f"train {name}")
     with open(rows_file) as f:
         samples = sum(1 for line in f if line.strip())
-    return record(root, f"train-{name}", {"seconds": seconds, "samples": samples, "resumed": resumed, "rows": rows_file})
+    return record(root, f"train-{name}", {"seconds": seconds, "cpu_seconds": cpu, "samples": samples, "resumed": resumed,
+                                          "rows": rows_file})
 
 
 def combine(root, name, weight, args):
@@ -295,10 +300,10 @@ def combine(root, name, weight, args):
     cmd = [sys.executable, "-m", "training.lsat", "combine", "--long-run", os.path.join(root, "long"),
            "--short-run", os.path.join(root, "short"), "--weight", str(weight), "--out", os.path.join(root, name),
            "--val-rows", os.path.join(root, "samples", "val-next.jsonl"), "--grid", args.grid, "--threads", str(args.threads)]
-    seconds = command(cmd, f"combine {name}")
+    seconds, cpu = command(cmd, f"combine {name}")
     with open(os.path.join(root, name, "lsat.json")) as f:
         lsat = json.load(f)
-    return record(root, f"combine-{name}", {"seconds": seconds, "weight": lsat["weight"],
+    return record(root, f"combine-{name}", {"seconds": seconds, "cpu_seconds": cpu, "weight": lsat["weight"],
                                             "ensemble": lsat.get("ensemble"), "curve": lsat.get("curve")})
 
 
@@ -371,31 +376,32 @@ def table(root, summary, sasrec_seconds):
     ev = {n: done(root, f"eval-{n}") for n in ("full", "finetune", "lsat", "long", "long-at", "short")}
     tr = {n: done(root, f"train-{n}") for n in ("full", "finetune", "short", "long")}
     comb = done(root, "combine-lsat")
-    variants = []  # (label, samples, seconds, hits next, hits earlier, LLM-alone next)
+    variants = []  # (label, samples, (wall, CPU seconds) or None, hits next, hits earlier, LLM-alone next)
+    cost = lambda *steps: (sum(x["seconds"] for x in steps), sum(x.get("cpu_seconds", 0) for x in steps))
     fusion = lambda e, s: e[s]["hits"]["fusion"] if e else None
     aucs = {}  # label -> (AUC next, AUC earlier) of the fused scores
     auc_of = lambda e: (mean_auc(e["next"]["fused"], e["next"]["targets"]), mean_auc(e["earlier"]["fused"], e["earlier"]["targets"]))
     if ev["full"]:
-        variants.append(("(a) full retrain, periods 1–%d" % K, tr["full"]["samples"], tr["full"]["seconds"],
+        variants.append(("(a) full retrain, periods 1–%d" % K, tr["full"]["samples"], cost(tr["full"]),
                          fusion(ev["full"], "next"), fusion(ev["full"], "earlier"), ev["full"]["next"]["hr1"]["llm"]))
     if ev["finetune"]:
-        variants.append((f"(b) fine-tune L on period {K}", tr["finetune"]["samples"], tr["finetune"]["seconds"],
+        variants.append((f"(b) fine-tune L on period {K}", tr["finetune"]["samples"], cost(tr["finetune"]),
                          fusion(ev["finetune"], "next"), fusion(ev["finetune"], "earlier"), ev["finetune"]["next"]["hr1"]["llm"]))
     if ev["lsat"] and comb:
         variants.append((f"(c) LSAT weight average, w = {comb['weight']}", tr["short"]["samples"],
-                         tr["short"]["seconds"] + comb["seconds"], fusion(ev["lsat"], "next"), fusion(ev["lsat"], "earlier"),
+                         cost(tr["short"], comb), fusion(ev["lsat"], "next"), fusion(ev["lsat"], "earlier"),
                          ev["lsat"]["next"]["hr1"]["llm"]))
     if ev["long-at"] and ev["short"] and comb and comb.get("ensemble"):
         w = comb["ensemble"]["weight"]
         h = ensemble_hits(ev["long-at"], ev["short"], w)
         variants.append((f"(d) LSAT output ensemble, w = {w} (2 models at serving)", tr["short"]["samples"],
-                         tr["short"]["seconds"] + comb["seconds"], h["next"], h["earlier"], None))
+                         cost(tr["short"], comb), h["next"], h["earlier"], None))
     refs = []
     if ev["long"]:
         refs.append((f"ref: L alone, no update (periods 1–{K - 1}, its own SASRec)", tr["long"]["samples"], None,
                      fusion(ev["long"], "next"), fusion(ev["long"], "earlier"), ev["long"]["next"]["hr1"]["llm"]))
     if ev["short"]:
-        refs.append((f"ref: S alone (period {K} only, w = 0)", tr["short"]["samples"], tr["short"]["seconds"],
+        refs.append((f"ref: S alone (period {K} only, w = 0)", tr["short"]["samples"], cost(tr["short"]),
                      fusion(ev["short"], "next"), fusion(ev["short"], "earlier"), ev["short"]["next"]["hr1"]["llm"]))
     any_eval = next((e for e in (ev["full"], ev["short"], ev["finetune"]) if e), None)
     if any_eval:
@@ -409,9 +415,13 @@ def table(root, summary, sasrec_seconds):
         aucs[next(v[0] for v in variants if v[0].startswith("(d)"))] = tuple(
             mean_auc(ensemble_scores(ev["long-at"], ev["short"], w, s), ev["long-at"][s]["targets"]) for s in ("next", "earlier"))
     full_next = variants[0][3] if variants and variants[0][0].startswith("(a)") else None
-    lines = ["| variant | train samples | wall time | HR@1 next period (rows) | HR@1 earlier periods (rows) | "
-             "vs full retrain, next (Δ, wins/losses, McNemar p) | LLM alone, next | AUC next / earlier |", "|---|---:|---:|---:|---:|---|---:|---:|"]
+    full_cost = variants[0][2] if variants and variants[0][0].startswith("(a)") else None
+    lines = ["| variant | train samples | wall time | CPU time (share of full) | HR@1 next period (rows) | HR@1 earlier periods (rows) | "
+             "vs full retrain, next (Δ, wins/losses, McNemar p) | LLM alone, next | AUC next / earlier |",
+             "|---|---:|---:|---:|---:|---:|---|---:|---:|"]
     for label, n, sec, nxt, early, llm in variants + refs:
+        share = f" ({sec[1] / full_cost[1]:.0%})" if sec and full_cost and full_cost[1] else ""
+        cpu = "—" if sec is None else mmss(sec[1]) + share
         hr = lambda h: f"{sum(h) / len(h):.3f} ({len(h)})"
         if full_next is not None and nxt is not full_next:
             c = stats.paired(nxt, full_next)
@@ -419,10 +429,14 @@ def table(root, summary, sasrec_seconds):
         else:
             vs = "—"
         auc = f"{aucs[label][0]:.3f} / {aucs[label][1]:.3f}" if label in aucs else "—"
-        lines.append(f"| {label} | {n} | {mmss(sec)} | {hr(nxt)} | {hr(early)} | {vs} | "
+        lines.append(f"| {label} | {n} | {mmss(sec and sec[0])} | {cpu} | {hr(nxt)} | {hr(early)} | {vs} | "
                      f"{'—' if llm is None else f'{llm:.3f}'} | {auc} |")
     notes = [f"SASRec retraining (full + 2 folds, upto{K - 1} and upto{K}; shared by all variants): {mmss(sasrec_seconds)}"
              if sasrec_seconds else "SASRec retraining: done in an earlier invocation (see sasrec-*/result.json)"]
+    if comb and tr["short"]:
+        notes.append(f"LSAT's cost: the short-term LoRA {mmss(tr['short']['seconds'])} wall / {mmss(tr['short'].get('cpu_seconds', 0))} CPU, "
+                     f"the w sweep ({len(comb['curve'] or [])} weights on the val rows) {mmss(comb['seconds'])} wall / "
+                     f"{mmss(comb.get('cpu_seconds', 0))} CPU")
     if comb:
         notes.append("LSAT w curve on val-next (HR@1): " + ", ".join(f"{p['w']}: {p['hr1']:.3f}" for p in comb["curve"] or []))
         if comb.get("ensemble"):

@@ -99,3 +99,12 @@ def test_row_auc_counts_negatives_below_the_target_and_ties_half():
     assert row_auc([0.1, 0.5, 0.5], 1) == 0.75
     assert row_auc([0.9, 0.5, 0.7], 1) == 0.0
     assert mean_auc([[3, 1, 2], [1, 3, 2]], [0, 0]) == 0.5
+
+
+def test_command_measures_the_childs_cpu_time():
+    """The cost columns: a step's CPU time is its child's own (user + system), not the parent's."""
+    import sys
+    wall, cpu = incremental.command([sys.executable, "-c", "sum(range(3 * 10 ** 7))"], "burn")
+    assert 0.1 < cpu <= 2 * wall + 0.1
+    wall, cpu = incremental.command([sys.executable, "-c", "import time; time.sleep(0.5)"], "sleep")
+    assert wall >= 0.5 and cpu < 0.3
