@@ -36,7 +36,7 @@ train_samples = 0  # 0 = every training row of the newest period
 epochs = 1
 threads = 2
 min_train_rows = 1  # fewer rows than this: nothing to learn from, the update stops with the counts
-weight_grid = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]  # LSAT's w candidates: each costs one pass over the val rows
+weight_grid = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]  # LSAT's w candidates: each a pass over the val rows (after the first, through the LoRA layers only)
 refresh_below = 0.5  # a chosen w below this says the long-term LoRA is stale: the log recommends a full retrain
 val_rows = 200  # at most this many held-out rows choose w (fixed seed): the sweep is most of an update's cost
 holdout = 0.15  # users held out for val and for test each (one row each): w and the candidate's HR@1 rest on

@@ -266,6 +266,36 @@ def test_weight_auto_chooses_w_on_val_rows_and_records_both_curves(tmp_path):
     assert torch.allclose(ranker.mix.data, w * st_long["mix"] + (1 - w) * st_short["mix"])
 
 
+def test_the_sweep_runs_the_layers_below_the_adapters_once_and_scores_as_without_the_shortcut(tmp_path, monkeypatch):
+    """LoRA on the top layer of two: at every w after the first, layer 0's output is replayed, not recomputed,
+    and the curves are those of full passes."""
+    import collections
+    import contextlib
+    from transformers.models.llama import modeling_llama
+    torch.set_num_threads(1)
+    fx = _fixture(tmp_path)
+    long = _fake_run(tmp_path, "long", "off", 1, 1, fx, [1.0, 0.5], 0.5)
+    short = _fake_run(tmp_path, "short", "off", 1, 2, fx, [0.6, 0.1], 0.2)
+    rows_file = os.path.join(fx[0], "train.jsonl")
+    attention, calls = modeling_llama.LlamaAttention.forward, collections.Counter()
+
+    def counting(self, *args, **kwargs):
+        calls[self.layer_idx] += 1
+        return attention(self, *args, **kwargs)
+
+    monkeypatch.setattr(modeling_llama.LlamaAttention, "forward", counting)
+    grid = [0.0, 0.5, 1.0]
+    replayed = lsat.combine_runs(long, short, "auto", str(tmp_path / "a"), grid=grid, rows_file=rows_file, samples=12)
+    assert calls[1] == 3 * calls[0] > 0  # layer 1 (LoRA) at each of the 3 w, layer 0 once per batch
+    calls.clear()
+    monkeypatch.setattr(lsat, "frozen_bottom_replay", lambda llm: contextlib.nullcontext(0))
+    full = lsat.combine_runs(long, short, "auto", str(tmp_path / "b"), grid=grid, rows_file=rows_file, samples=12)
+    assert calls[1] == calls[0] > 0
+    for a, b in zip(replayed["curve"] + replayed["ensemble"]["curve"], full["curve"] + full["ensemble"]["curve"]):
+        assert a["hr1"] == b["hr1"] and a["ce"] == pytest.approx(b["ce"], abs=1e-6)
+    assert replayed["weight"] == full["weight"]
+
+
 def test_runs_read_differently_are_refused(tmp_path):
     fx = _fixture(tmp_path)
     long = _fake_run(tmp_path, "long", "off", 1, 1, fx, [1.0, 0.5], 0.5)
