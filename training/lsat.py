@@ -38,6 +38,9 @@ import torch.nn.functional as F
 # -----------------------------------------------------------------------------
 grid = [round(0.1 * k, 1) for k in range(11)]  # w = 0, 0.1, ..., 1 (1 = the long-term adapter alone)
 val_samples = 0  # val rows for --weight auto (fixed seed); 0 = all
+refit_fusion = True  # --weight auto: refit the fusion's three scalars (a, b, β) on the val rows at each w, instead of
+# averaging them: the short run fits them on the newest period's few rows, and an average of two fits is neither's
+fusion_prior = 0.01  # refit: + this · ‖(a, b, β) − their w-average‖², so a handful of val rows cannot run them off
 threads = 1
 # -----------------------------------------------------------------------------
 
@@ -315,10 +318,12 @@ def frozen_bottom_replay(llm, max_bytes=1 << 30):
             del layer.forward  # back to the class's forward
 
 
-def sweep(run, long, short, grid, rows_file=None, samples=0, dev=torch.device("cpu")):
+def sweep(run, long, short, grid, rows_file=None, samples=0, dev=torch.device("cpu"), refit=refit_fusion):
     """HR@1 and cross-entropy of the fused scores on the newest period's val rows for every w of the grid,
-    for weight averaging (one merged model per w) and for the output ensemble (the fused scores of the
-    two ends, w = 1 and w = 0, averaged). run: a combined run folder already written (any w)."""
+    for weight averaging (one merged model per w) and for the output ensemble (the two runs' fused scores,
+    each with its own fusion, averaged). run: a combined run folder already written (any w).
+    refit: the fusion's (a, b, β) are fitted on these rows at each w (the scores are already there, so
+    it costs no forward pass); otherwise they are the w-average of the two runs'."""
     from training import data, rank
     from training.llara import autocast_for
     args, ranker, prompt, ds, recommender, item_table = rank.load_run(run, dev)
@@ -329,26 +334,48 @@ def sweep(run, long, short, grid, rows_file=None, samples=0, dev=torch.device("c
         raise ValueError("no validation rows to choose w on")
     targets = torch.tensor([r.candidates.index(r.target) for r in rows])
     autocast, _ = autocast_for(args, dev)
-    fused = {}
+    own = {}
+
+    fusion = {}  # w -> (mix, β) the fused scores at w were computed with
 
     def score(w):
-        apply_parts(ranker, combined_parts(long, short, w))
+        parts = combined_parts(long, short, w)
+        apply_parts(ranker, parts)
         scores = {}
         rank.evaluate_rows(args, ranker, prompt, ds, recommender, item_table, dev, autocast, rows, f"w={w}",
                            args.hybrid != "off", scores=scores)
-        fused[w] = scores["features"] @ ranker.mix.data.cpu() + float(ranker.beta.data) * scores["llm"]
-        return hr1_ce(fused[w], rows, targets)
+        channels = torch.cat([scores["features"], scores["llm"].unsqueeze(-1)], -1)  # [N, 20, 3]: sasrec, log-pop, LLM
+        start = torch.cat([parts["mix"].cpu(), parts["beta"].reshape(1).cpu()])
+        weights = fit_fusion(channels, targets, start) if refit else start
+        fusion[w] = (weights[:2].clone(), weights[2].clone())
+        own[w] = channels @ start  # at w = 1 and w = 0: each run's scores with its own fusion (the ensemble's)
+        return hr1_ce(channels @ weights, rows, targets)
 
     with frozen_bottom_replay(ranker.lm.llm):
         best, curve = choose_weight(score, grid)
-        ends = {w: fused.get(w) for w in (0.0, 1.0)}
         for w in (0.0, 1.0):  # the ensemble needs both ends even when the grid lacks them
-            if ends[w] is None:
+            if w not in own:
                 score(w)
-                ends[w] = fused[w]
+        ends = {w: own[w] for w in (0.0, 1.0)}
     e_best, e_curve = choose_weight(lambda w: hr1_ce(ensemble_logits(ends[1.0], ends[0.0], w), rows, targets), grid)
     as_points = lambda c: [{"w": w, "hr1": round(s[0], 4), "ce": round(-s[1], 4)} for w, s in c]
-    return best, as_points(curve), e_best, as_points(e_curve), len(rows)
+    return best, as_points(curve), e_best, as_points(e_curve), len(rows), fusion[best]
+
+
+def fit_fusion(channels, targets, start, prior=fusion_prior):
+    """(a, b, β) maximising the likelihood of the true candidates under softmax(channels @ (a, b, β)),
+    pulled toward `start` by prior · ‖θ − start‖² (few rows, or rows the fusion separates perfectly)."""
+    theta = start.clone().float().requires_grad_(True)
+    opt = torch.optim.LBFGS([theta], max_iter=200, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        loss = F.cross_entropy(channels @ theta, targets) + prior * (theta - start).pow(2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return theta.detach()
 
 
 def hr1_ce(fused, rows, targets):
@@ -357,7 +384,7 @@ def hr1_ce(fused, rows, targets):
     return hr1, -float(F.cross_entropy(fused, targets))
 
 
-def combine_runs(long_run, short_run, weight, out, grid=grid, rows_file=None, samples=0):
+def combine_runs(long_run, short_run, weight, out, grid=grid, rows_file=None, samples=0, refit=refit_fusion):
     """Write the combined run to `out` (built beside it, swapped in at the end). weight: a number, or "auto"."""
     from training.llara import replace_folder
     long, short = read_run(long_run), read_run(short_run)
@@ -374,12 +401,16 @@ def combine_runs(long_run, short_run, weight, out, grid=grid, rows_file=None, sa
             raise ValueError(f"--weight {w}: w must be in [0, 1] (or auto)")
         write_run(building, long_run, short_run, long, short, combined_parts(long, short, w), {**lsat, "weight": w})
         if weight == "auto":
-            w, curve, e_w, e_curve, n = sweep(building, long, short, grid, rows_file, samples)
+            w, curve, e_w, e_curve, n, (mix, beta) = sweep(building, long, short, grid, rows_file, samples, refit=refit)
             lsat.update(weight=w, curve=curve, ensemble={"weight": e_w, "curve": e_curve},
                         validation={"rows": n, "source": rows_file or "the short run's val split",
-                                    "score": "HR@1 of the fused scores (ties: lower cross-entropy)"})
+                                    "score": "HR@1 of the fused scores (ties: lower cross-entropy)"},
+                        fusion={"sasrec": round(float(mix[0]), 4), "log_popularity": round(float(mix[1]), 4),
+                                "beta": round(float(beta), 4),
+                                "how": "refitted on the val rows at w" if refit else "w-average of the two runs'"})
             shutil.rmtree(building)
-            write_run(building, long_run, short_run, long, short, combined_parts(long, short, w), lsat)
+            write_run(building, long_run, short_run, long, short,
+                      {**combined_parts(long, short, w), "mix": mix, "beta": beta}, lsat)
         else:
             lsat["weight"] = w
         replace_folder(building, os.path.normpath(out))
@@ -401,6 +432,8 @@ def main():
     c.add_argument("--val-rows", default=None, help="rows to choose w on (a val.jsonl of the short run's dataset); "
                    "default: the short run's val split")
     c.add_argument("--val-samples", type=int, default=val_samples, help="at most this many val rows (fixed seed); 0 = all")
+    c.add_argument("--average-fusion", action="store_true", help="--weight auto: average the runs' (a, b, β) with w "
+                   "instead of refitting them on the val rows at each w")
     c.add_argument("--eval", action="store_true", help="then evaluate the combined run on val and test (eval.json, "
                    "which export puts into manifest.ranking.validation; val then also chose w)")
     c.add_argument("--threads", type=int, default=threads)
@@ -410,7 +443,8 @@ def main():
     from training.base_model import BaseModelError
     try:
         grid_values = [float(g) for g in args.grid.split(",")]
-        lsat = combine_runs(args.long_run, args.short_run, args.weight, args.out, grid_values, args.val_rows, args.val_samples)
+        lsat = combine_runs(args.long_run, args.short_run, args.weight, args.out, grid_values, args.val_rows, args.val_samples,
+                            refit=not args.average_fusion)
         print(json.dumps({k: lsat[k] for k in ("weight", "curve", "ensemble") if k in lsat}))
         if args.eval:
             from training import rank

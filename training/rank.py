@@ -77,7 +77,8 @@ keep_lm = 0.0  # + keep_lm · KL(base ‖ adapted) of next-token distributions a
 keep_lm_positions = 32  # positions per batch where that KL is taken
 request_share = 0.0  # share of training rows given a synthesized request line (training/requests.py)
 catalog = None  # books.csv with genres for the request lines (goodbooks: demo/goodbooks)
-eval_every = 1000  # samples between learning-curve evaluations on val (0 = none)
+eval_every = 1000  # samples between learning-curve evaluations on val, and one at the end (0 = none at all:
+# an update's short run is scored on val by the LSAT sweep anyway)
 save_every = 25  # optimizer steps
 seed = 0
 threads = 2
@@ -642,7 +643,7 @@ def train(args, on_step=None):
         bar.update(1)
         bar.set_postfix(loss=rec["loss"], beta=rec["beta"], sps=rec["samples_per_s"])
         at_curve = args.eval_every and (step * per_step) // args.eval_every > ((step - 1) * per_step) // args.eval_every
-        if at_curve or step == total:
+        if at_curve or (step == total and args.eval_every):
             res, _ = evaluate_rows(args, ranker, prompt, ds, recommender, item_table, dev, autocast, ds.val, "val",
                                    hybrid_prompt=args.hybrid != "off")
             point = {"samples": step * per_step, **{k: round(v, 4) for k, v in res["hr1"].items()}, "beta": res["beta"]}

@@ -173,7 +173,7 @@ def combine(work, threads_=threads):
     progress(0.05)
     result = lsat.combine_runs(state["long_run"], os.path.join(work, "short"), "auto", os.path.join(work, "combined"),
                                grid=weight_grid, samples=val_rows)  # the data's val split: the rows evaluate scores too
-    state["lsat"] = {k: result[k] for k in ("weight", "curve", "ensemble", "validation") if k in result}
+    state["lsat"] = {k: result[k] for k in ("weight", "curve", "ensemble", "validation", "fusion") if k in result}
     write_state(work, state)
     progress(1)
     print(f"LSAT weight w = {result['weight']} (long-term share), chosen on {result['validation']['rows']} val rows")

@@ -256,14 +256,26 @@ def test_weight_auto_chooses_w_on_val_rows_and_records_both_curves(tmp_path):
     assert saved["validation"]["rows"] == 12 and saved["weight"] in (0.0, 0.5, 1.0)
     best = max(saved["curve"], key=lambda p: (p["hr1"], -p["ce"]))
     assert best["w"] == saved["weight"]
-    # At w = 1 and w = 0 averaging and ensembling are the same model: the two curves meet there.
-    for i in (0, 2):
-        assert saved["curve"][i]["ce"] == pytest.approx(saved["ensemble"]["curve"][i]["ce"], abs=2e-4)
-    # The written run is the chosen w.
+    # The written run is the chosen w, with the fusion's (a, b, β) refitted on those val rows.
     _, ranker = _merged_run(out)
+    fusion = saved["fusion"]
+    assert ranker.mix.data.tolist() == pytest.approx([fusion["sasrec"], fusion["log_popularity"]], abs=1e-4)
+    assert float(ranker.beta) == pytest.approx(fusion["beta"], abs=1e-4)
+    # Averaging the fusion instead: the written run carries the w-average, and at every w the refitted
+    # fusion's cross-entropy on the val rows is no higher (the fit starts from that average).
+    averaged = lsat.combine_runs(long, short, "auto", str(tmp_path / "averaged"), grid=[0.0, 0.5, 1.0],
+                                 rows_file=rows_file, samples=12, refit=False)
+    _, ranker = _merged_run(str(tmp_path / "averaged"))
     st_long, st_short = torch.load(os.path.join(long, "checkpoint", "state.pt")), torch.load(os.path.join(short, "checkpoint", "state.pt"))
-    w = saved["weight"]
+    w = averaged["weight"]
     assert torch.allclose(ranker.mix.data, w * st_long["mix"] + (1 - w) * st_short["mix"])
+    # Then at w = 1 and w = 0 averaging and ensembling are the same model: the two curves meet there.
+    for i in (0, 2):
+        assert averaged["curve"][i]["ce"] == pytest.approx(averaged["ensemble"]["curve"][i]["ce"], abs=2e-4)
+    assert averaged["ensemble"] == saved["ensemble"]  # the ensemble reads each run with its own fusion either way
+    for refitted, plain in zip(saved["curve"], averaged["curve"]):
+        assert refitted["ce"] <= plain["ce"] + 1e-4
+    assert any(refitted["ce"] < plain["ce"] - 1e-3 for refitted, plain in zip(saved["curve"], averaged["curve"]))
 
 
 def test_the_sweep_runs_the_layers_below_the_adapters_once_and_scores_as_without_the_shortcut(tmp_path, monkeypatch):

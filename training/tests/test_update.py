@@ -79,7 +79,11 @@ def test_an_update_trains_a_short_term_lora_combines_it_and_packages_a_candidate
     carried = load_file(os.path.join(candidate, "training", "checkpoint", "adapter_model.safetensors"))
     original = load_file(os.path.join(long, "checkpoint", "adapter_model.safetensors"))
     assert carried.keys() == original.keys() and all(torch.equal(carried[k], original[k]) for k in original)
-    assert json.load(open(os.path.join(candidate, "training", "lsat.json")))["weight"] == w
+    recorded = json.load(open(os.path.join(candidate, "training", "lsat.json")))
+    assert recorded["weight"] == w
+    # The fusion the version serves is the one refitted on the val rows at w.
+    assert {k: m["ranking"]["fusion"][k] for k in ("sasrec", "log_popularity", "beta")} == pytest.approx(
+        {k: recorded["fusion"][k] for k in ("sasrec", "log_popularity", "beta")}, abs=1e-4)
 
     # The exported graph is W + w·ΔW_long + (1−w)·ΔW_short of the two runs (checked on the combined run it came from).
     from training.base_model import load as load_base
