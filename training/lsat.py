@@ -41,6 +41,7 @@ val_samples = 0  # val rows for --weight auto (fixed seed); 0 = all
 refit_fusion = True  # --weight auto: refit the fusion's three scalars (a, b, β) on the val rows at each w, instead of
 # averaging them: the short run fits them on the newest period's few rows, and an average of two fits is neither's
 fusion_prior = 0.01  # refit: + this · ‖(a, b, β) − their w-average‖², so a handful of val rows cannot run them off
+# (rank.fit_mix)
 threads = 1
 # -----------------------------------------------------------------------------
 
@@ -334,9 +335,8 @@ def sweep(run, long, short, grid, rows_file=None, samples=0, dev=torch.device("c
         raise ValueError("no validation rows to choose w on")
     targets = torch.tensor([r.candidates.index(r.target) for r in rows])
     autocast, _ = autocast_for(args, dev)
-    own = {}
-
-    fusion = {}  # w -> (mix, β) the fused scores at w were computed with
+    fusion = {}  # w -> the (mix, β) its fused scores were computed with
+    own = {}  # w -> the fused scores with the w-averaged (mix, β): at w = 1 and 0, each run's own
 
     def score(w):
         parts = combined_parts(long, short, w)
@@ -346,9 +346,9 @@ def sweep(run, long, short, grid, rows_file=None, samples=0, dev=torch.device("c
                            args.hybrid != "off", scores=scores)
         channels = torch.cat([scores["features"], scores["llm"].unsqueeze(-1)], -1)  # [N, 20, 3]: sasrec, log-pop, LLM
         start = torch.cat([parts["mix"].cpu(), parts["beta"].reshape(1).cpu()])
-        weights = fit_fusion(channels, targets, start) if refit else start
+        weights = rank.fit_mix(channels, targets, 200, start, fusion_prior) if refit else start
         fusion[w] = (weights[:2].clone(), weights[2].clone())
-        own[w] = channels @ start  # at w = 1 and w = 0: each run's scores with its own fusion (the ensemble's)
+        own[w] = channels @ start
         return hr1_ce(channels @ weights, rows, targets)
 
     with frozen_bottom_replay(ranker.lm.llm):
@@ -360,22 +360,6 @@ def sweep(run, long, short, grid, rows_file=None, samples=0, dev=torch.device("c
     e_best, e_curve = choose_weight(lambda w: hr1_ce(ensemble_logits(ends[1.0], ends[0.0], w), rows, targets), grid)
     as_points = lambda c: [{"w": w, "hr1": round(s[0], 4), "ce": round(-s[1], 4)} for w, s in c]
     return best, as_points(curve), e_best, as_points(e_curve), len(rows), fusion[best]
-
-
-def fit_fusion(channels, targets, start, prior=fusion_prior):
-    """(a, b, β) maximising the likelihood of the true candidates under softmax(channels @ (a, b, β)),
-    pulled toward `start` by prior · ‖θ − start‖² (few rows, or rows the fusion separates perfectly)."""
-    theta = start.clone().float().requires_grad_(True)
-    opt = torch.optim.LBFGS([theta], max_iter=200, line_search_fn="strong_wolfe")
-
-    def closure():
-        opt.zero_grad()
-        loss = F.cross_entropy(channels @ theta, targets) + prior * (theta - start).pow(2).sum()
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    return theta.detach()
 
 
 def hr1_ce(fused, rows, targets):

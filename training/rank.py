@@ -228,14 +228,17 @@ class Recommender:
         return out
 
 
-def fit_mix(features, targets, steps=300):
-    """(a, b) maximising the likelihood of the true candidate under softmax(a·sasrec + b·pop)."""
-    w = torch.zeros(2, requires_grad=True)
+def fit_mix(features, targets, steps=300, start=None, prior=0.0):
+    """Weights w maximising the likelihood of the true candidate under softmax(features @ w): (a, b) for
+    features [N, 20, 2] (sasrec, log-pop); with an LLM channel too, (a, b, β). prior > 0 adds
+    prior · ‖w − start‖², for few rows (or rows the channels separate perfectly)."""
+    start = torch.zeros(features.shape[-1]) if start is None else start.detach().float()
+    w = start.clone().requires_grad_(True)
     opt = torch.optim.LBFGS([w], max_iter=steps, line_search_fn="strong_wolfe")
 
     def closure():
         opt.zero_grad()
-        loss = F.cross_entropy(features @ w, targets)
+        loss = F.cross_entropy(features @ w, targets) + prior * (w - start).pow(2).sum()
         loss.backward()
         return loss
 
