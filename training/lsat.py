@@ -321,8 +321,9 @@ def frozen_bottom_replay(llm, max_bytes=1 << 30):
 
 def sweep(run, long, short, grid, rows_file=None, samples=0, dev=torch.device("cpu"), refit=refit_fusion):
     """HR@1 and cross-entropy of the fused scores on the newest period's val rows for every w of the grid,
-    for weight averaging (one merged model per w) and for the output ensemble (the two runs' fused scores,
-    each with its own fusion, averaged). run: a combined run folder already written (any w).
+    for weight averaging (one merged model per w) and, when the grid holds w = 0 and 1, for the output ensemble
+    (the two runs' fused scores, each with its own fusion, averaged). run: a combined run folder already
+    written (any w).
     refit: the fusion's (a, b, β) are fitted on these rows at each w (the scores are already there, so
     it costs no forward pass); otherwise they are the w-average of the two runs'."""
     from training import data, rank
@@ -353,13 +354,12 @@ def sweep(run, long, short, grid, rows_file=None, samples=0, dev=torch.device("c
 
     with frozen_bottom_replay(ranker.lm.llm):
         best, curve = choose_weight(score, grid)
-        for w in (0.0, 1.0):  # the ensemble needs both ends even when the grid lacks them
-            if w not in own:
-                score(w)
-        ends = {w: own[w] for w in (0.0, 1.0)}
-    e_best, e_curve = choose_weight(lambda w: hr1_ce(ensemble_logits(ends[1.0], ends[0.0], w), rows, targets), grid)
     as_points = lambda c: [{"w": w, "hr1": round(s[0], 4), "ce": round(-s[1], 4)} for w, s in c]
-    return best, as_points(curve), e_best, as_points(e_curve), len(rows), fusion[best]
+    ensemble = None
+    if 0.0 in own and 1.0 in own:  # the ensemble's curve, where the grid holds both ends
+        e_best, e_curve = choose_weight(lambda w: hr1_ce(ensemble_logits(own[1.0], own[0.0], w), rows, targets), grid)
+        ensemble = {"weight": e_best, "curve": as_points(e_curve)}
+    return best, as_points(curve), ensemble, len(rows), fusion[best]
 
 
 def hr1_ce(fused, rows, targets):
@@ -385,8 +385,8 @@ def combine_runs(long_run, short_run, weight, out, grid=grid, rows_file=None, sa
             raise ValueError(f"--weight {w}: w must be in [0, 1] (or auto)")
         write_run(building, long_run, short_run, long, short, combined_parts(long, short, w), {**lsat, "weight": w})
         if weight == "auto":
-            w, curve, e_w, e_curve, n, (mix, beta) = sweep(building, long, short, grid, rows_file, samples, refit=refit)
-            lsat.update(weight=w, curve=curve, ensemble={"weight": e_w, "curve": e_curve},
+            w, curve, ensemble, n, (mix, beta) = sweep(building, long, short, grid, rows_file, samples, refit=refit)
+            lsat.update(weight=w, curve=curve, ensemble=ensemble,
                         validation={"rows": n, "source": rows_file or "the short run's val split",
                                     "score": "HR@1 of the fused scores (ties: lower cross-entropy)"},
                         fusion={"sasrec": round(float(mix[0]), 4), "log_popularity": round(float(mix[1]), 4),

@@ -278,6 +278,22 @@ def test_weight_auto_chooses_w_on_val_rows_and_records_both_curves(tmp_path):
     assert any(refitted["ce"] < plain["ce"] - 1e-3 for refitted, plain in zip(saved["curve"], averaged["curve"]))
 
 
+def test_a_run_combined_with_itself_at_w_1_is_that_run_with_its_fusion_refitted(tmp_path):
+    """How bench/incremental gives the full retrain and the fine-tune LSAT's fusion refit."""
+    torch.set_num_threads(1)
+    fx = _fixture(tmp_path)
+    run = _fake_run(tmp_path, "run", "off", 1, 1, fx, [1.0, 0.5], 0.5)
+    rows_file = os.path.join(fx[0], "train.jsonl")
+    refitted = lsat.combine_runs(run, run, "auto", str(tmp_path / "r"), grid=[1.0], rows_file=rows_file, samples=12)
+    own = lsat.combine_runs(run, run, "auto", str(tmp_path / "o"), grid=[1.0], rows_file=rows_file, samples=12, refit=False)
+    assert refitted["weight"] == 1.0 and len(refitted["curve"]) == 1 and refitted["ensemble"] is None
+    assert refitted["curve"][0]["ce"] < own["curve"][0]["ce"]
+    want, got = lsat.lora_deltas(run), lsat.lora_deltas(str(tmp_path / "r"))
+    assert want.keys() == got.keys() and all(torch.allclose(got[k], want[k], atol=1e-6) for k in want)
+    _, ranker = _merged_run(str(tmp_path / "o"))
+    assert ranker.mix.data.tolist() == pytest.approx([1.0, 0.5]) and float(ranker.beta) == pytest.approx(0.5)
+
+
 def test_the_sweep_runs_the_layers_below_the_adapters_once_and_scores_as_without_the_shortcut(tmp_path, monkeypatch):
     """LoRA on the top layer of two: at every w after the first, layer 0's output is replayed, not recomputed,
     and the curves are those of full passes."""
