@@ -716,9 +716,12 @@ def load_for_export(run, base_dir=None, data_dir=None):
     if os.path.isfile(ev):
         with open(ev) as f:
             evaluated = json.load(f)
-        if "val" in evaluated:
-            v = evaluated["val"]
-            validation = {"split": "val", "rows": v["rows"], "fusion_hr1": v["hr1"]["fusion"],
+        # The held-out figure the app gates on: val, unless val chose this run's LSAT weight and refitted its
+        # fusion (training.lsat --weight auto); then test, which nothing was fitted on.
+        split = "test" if (info.get("lsat") or {}).get("weight_mode") == "auto" and "test" in evaluated else "val"
+        if split in evaluated:
+            v = evaluated[split]
+            validation = {"split": split, "rows": v["rows"], "fusion_hr1": v["hr1"]["fusion"],
                           "baseline": v["strongest_baseline"], "baseline_hr1": v["hr1"][v["strongest_baseline"]]}
     ranking = {"prompt": prompt, "hybrid": hybrid_prompt, "popularity": [int(c) for c in recommender.counts],
                "manifest": ranking_manifest(prompt, ranker.mix.data, ranker.beta.data, info["order"], hybrid_prompt, validation,

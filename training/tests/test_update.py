@@ -81,7 +81,8 @@ def test_an_update_trains_a_short_term_lora_combines_it_and_packages_a_candidate
     assert carried.keys() == original.keys() and all(torch.equal(carried[k], original[k]) for k in original)
     recorded = json.load(open(os.path.join(candidate, "training", "lsat.json")))
     assert recorded["weight"] == w
-    # The fusion the version serves is the one refitted on the val rows at w.
+    # The fusion the version serves is the one refitted on the val rows at w; so the app gates on test.
+    assert m["ranking"]["validation"]["split"] == "test" and m["ranking"]["validation"]["rows"] == state["data"]["test"]
     assert {k: m["ranking"]["fusion"][k] for k in ("sasrec", "log_popularity", "beta")} == pytest.approx(
         {k: recorded["fusion"][k] for k in ("sasrec", "log_popularity", "beta")}, abs=1e-4)
 
